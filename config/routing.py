@@ -1,0 +1,3 @@
+"""Websocket routes. Live-room consumers register here."""
+
+websocket_urlpatterns: list = []

@@ -1,0 +1,21 @@
+"""Local mode (``make run``): DEBUG, console email, SECRET_KEY kept in ``.secret_key``."""
+
+import os
+import secrets
+
+from .base import *  # noqa: F403
+from .base import BASE_DIR
+
+
+def _local_secret_key() -> str:
+    if key := os.environ.get("SECRET_KEY"):
+        return key
+    path = BASE_DIR / ".secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(50))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+SECRET_KEY = _local_secret_key()
+DEBUG = os.environ.get("DEBUG", "1") == "1"

@@ -1,0 +1,12 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.views.i18n import set_language
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("accounts/", include("polku.accounts.urls")),
+    path("", include("polku.core.urls")),
+    path("", include("polku.organisations.urls")),
+    path("", include("polku.paths.urls")),
+]

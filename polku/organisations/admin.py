@@ -1,0 +1,29 @@
+from django.contrib import admin
+
+from polku.organisations.models import Invitation, Membership, Organisation, Unit
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug"]
+    search_fields = ["name"]
+
+
+@admin.register(Unit)
+class UnitAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "organisation", "parent", "kind"]
+    list_filter = ["organisation"]
+    list_select_related = ["organisation", "parent"]
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "organisation", "role", "unit"]
+    list_filter = ["role", "organisation"]
+    list_select_related = ["user", "organisation", "unit"]
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    list_display = ["email", "organisation", "role", "expires_at", "accepted_at", "revoked_at"]
+    exclude = ["token_hash"]

@@ -1,0 +1,32 @@
+"""Who may do what. The one place where roles turn into permissions.
+
+Every view asks `has_perm(membership, "<permission>")`; nothing re-implements a role check.
+Scoping by unit (a unit contact sees only paths of their unit) lives in the selectors.
+"""
+
+from polku.organisations.models import Membership
+
+Role = Membership.Role
+
+PERMISSIONS: dict[str, frozenset[str]] = {
+    "organisation.view": frozenset(Role.values),
+    "organisation.manage": frozenset({Role.FACILITATOR, Role.COORDINATOR}),
+    "path.view": frozenset(Role.values),
+    "path.create": frozenset({Role.FACILITATOR, Role.COORDINATOR}),
+    "path.edit": frozenset({Role.FACILITATOR, Role.COORDINATOR}),
+    "workshop.run": frozenset({Role.FACILITATOR, Role.COORDINATOR}),
+}
+
+
+def has_perm(membership: Membership | None, permission: str) -> bool:
+    if membership is None:
+        return False
+    try:
+        return membership.role in PERMISSIONS[permission]
+    except KeyError:
+        raise ValueError(f"unknown permission {permission!r}") from None
+
+
+def sees_whole_organisation(membership: Membership) -> bool:
+    """Unit contacts see only their own unit's paths; everybody else the whole organisation."""
+    return membership.role != Role.UNIT_CONTACT
