@@ -77,7 +77,7 @@ format: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check --fix .
 
 makemessages: $(VENV)/.installed
-	cd polku && ../$(PY) ../manage.py makemessages -l fi -l sv -l en --no-obsolete --ignore 'static/*'
+	@scripts/makemessages.sh
 
 bench-live: $(VENV)/.installed-dev
 	$(PY) scripts/bench_live.py $(BENCH_ARGS)

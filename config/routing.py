@@ -1,3 +1,5 @@
-"""Websocket routes. Live-room consumers register here."""
+"""Websocket routes. Each live app contributes its own `websocket_urlpatterns`."""
 
-websocket_urlpatterns: list = []
+from polku.live.routing import websocket_urlpatterns as live_patterns
+
+websocket_urlpatterns: list = [*live_patterns]

@@ -9,4 +9,9 @@ urlpatterns = [
     path("", include("polku.core.urls")),
     path("", include("polku.organisations.urls")),
     path("", include("polku.paths.urls")),
+    path("", include("polku.live.urls")),
+    path("", include("polku.activities.urls")),
+    path("", include("polku.experiments.urls")),
+    path("", include("polku.reports.urls")),
+    path("", include("polku.juries.urls")),
 ]

@@ -81,6 +81,11 @@ INSTALLED_APPS = [
     "polku.organisations",
     "polku.paths",
     "polku.workshops",
+    "polku.live",
+    "polku.activities",
+    "polku.experiments",
+    "polku.reports",
+    "polku.juries",
 ]
 
 MIDDLEWARE = [
