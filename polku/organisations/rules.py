@@ -15,6 +15,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "path.create": frozenset({Role.FACILITATOR, Role.COORDINATOR}),
     "path.edit": frozenset({Role.FACILITATOR, Role.COORDINATOR}),
     "workshop.run": frozenset({Role.FACILITATOR, Role.COORDINATOR}),
+    "jury.view": frozenset({Role.FACILITATOR, Role.COORDINATOR, Role.VIEWER}),
+    "jury.manage": frozenset({Role.FACILITATOR, Role.COORDINATOR}),
 }
 
 
