@@ -17,6 +17,12 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "workshop.run": frozenset({Role.FACILITATOR, Role.COORDINATOR}),
     "jury.view": frozenset({Role.FACILITATOR, Role.COORDINATOR, Role.VIEWER}),
     "jury.manage": frozenset({Role.FACILITATOR, Role.COORDINATOR}),
+    "report.dashboard": frozenset({Role.FACILITATOR, Role.COORDINATOR}),
+    "report.export": frozenset({Role.FACILITATOR, Role.COORDINATOR}),
+    "report.share": frozenset({Role.FACILITATOR, Role.COORDINATOR}),
+    "report.summary": frozenset({Role.FACILITATOR, Role.COORDINATOR}),
+    "organisation.export": frozenset({Role.FACILITATOR, Role.COORDINATOR}),
+    "organisation.delete": frozenset({Role.COORDINATOR}),
 }
 
 
