@@ -1,0 +1,390 @@
+"""Reads for experiments. Request-facing queries start from a path loaded with
+`polku.paths.selectors.path_get(membership=...)`, so tenancy and unit scope hold."""
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from polku.experiments.models import CheckIn, CheckInValue, Experiment, Measure, MeasureType
+from polku.organisations.models import Membership, Unit
+from polku.organisations.rules import has_perm
+from polku.paths.models import Path
+from polku.workshops.models import WorkshopDay
+
+Status = Experiment.Status
+SUMMED_KINDS = {MeasureType.Kind.COUNT, MeasureType.Kind.MONEY}
+
+
+def can_edit_experiment(membership: Membership, experiment: Experiment) -> bool:
+    """Facilitators and coordinators edit every experiment; unit contacts their own unit's."""
+    if not has_perm(membership, "experiment.edit"):
+        return False
+    if membership.role == Membership.Role.UNIT_CONTACT:
+        return experiment.unit_id is not None and experiment.unit_id == membership.unit_id
+    return True
+
+
+def adoptable_units(*, membership: Membership, path: Path, experiment: Experiment) -> list[Unit]:
+    """Units into which this member may copy the experiment."""
+    if not has_perm(membership, "experiment.adopt"):
+        return []
+    taken = set(
+        Experiment.objects.filter(adopted_from=experiment, path=path).values_list(
+            "unit_id", flat=True
+        )
+    )
+    taken.add(experiment.unit_id)
+    units = list(path.units.order_by("name"))
+    if membership.role == Membership.Role.UNIT_CONTACT:
+        units = [u for u in units if u.pk == membership.unit_id]
+    return [u for u in units if u.pk not in taken]
+
+
+def measure_types(*, path: Path) -> QuerySet[MeasureType]:
+    return path.measure_types.all()
+
+
+def _measures_prefetch() -> Prefetch:
+    return Prefetch("measures", queryset=Measure.objects.select_related("measure_type"))
+
+
+def experiment_board(
+    *,
+    path: Path,
+    status: str = "",
+    unit_id: int | None = None,
+    topic: str = "",
+    q: str = "",
+) -> list[Experiment]:
+    """All experiments of a path with their counts, for the board. Fixed number of queries."""
+    qs = (
+        path.experiments.select_related("unit")
+        .annotate(
+            checkin_count=Count("checkins", distinct=True),
+            adoption_count=Count("adoptions", distinct=True),
+        )
+        .prefetch_related(_measures_prefetch())
+        .order_by("unit__name", "title", "round_number")
+    )
+    if status:
+        qs = qs.filter(status=status)
+    if unit_id:
+        qs = qs.filter(unit_id=unit_id)
+    if topic:
+        qs = qs.filter(topic_title=topic)
+    if q:
+        qs = qs.filter(Q(title__icontains=q) | Q(what_we_try__icontains=q))
+    experiments = list(qs)
+    attach_actuals(experiments)
+    return experiments
+
+
+def experiment_topics(*, path: Path) -> list[str]:
+    return list(
+        path.experiments.exclude(topic_title="")
+        .values_list("topic_title", flat=True)
+        .distinct()
+        .order_by("topic_title")
+    )
+
+
+def experiment_get(*, path: Path, pk: int) -> Experiment:
+    experiment = (
+        path.experiments.select_related(
+            "unit", "path__organisation", "adopted_from__unit", "previous_round"
+        )
+        .filter(pk=pk)
+        .first()
+    )
+    if experiment is None:
+        raise Http404
+    return experiment
+
+
+# --------------------------------------------------------------------------- actuals
+
+
+def _actuals_for_measures(measures: list[Measure]) -> dict[int, Decimal | None]:
+    """Actual value per Measure pk: summed kinds add all check-ins; the others take the
+    latest reported value. One query."""
+    if not measures:
+        return {}
+    rows = (
+        CheckInValue.objects.filter(measure_id__in=[m.pk for m in measures])
+        .order_by("checkin__slot", "checkin_id")
+        .values_list("measure_id", "value")
+    )
+    kinds = {m.pk: m.measure_type.kind for m in measures}
+    out: dict[int, Decimal | None] = {m.pk: None for m in measures}
+    for measure_id, value in rows:
+        if kinds[measure_id] in SUMMED_KINDS:
+            out[measure_id] = (out[measure_id] or Decimal(0)) + value
+        else:
+            out[measure_id] = value
+    return out
+
+
+def attach_actuals(experiments: list[Experiment]) -> None:
+    """Set `measure.actual`, `measure.reached` and `experiment.reached_targets` (needs the
+    measures prefetched with their measure_type)."""
+    measures = [m for e in experiments for m in e.measures.all()]
+    actuals = _actuals_for_measures(measures)
+    for experiment in experiments:
+        reached = []
+        for m in experiment.measures.all():
+            m.actual = actuals.get(m.pk)  # type: ignore[attr-defined]
+            m.reached = m.actual is not None and m.actual >= m.target  # type: ignore[attr-defined]
+            reached.append(m.reached)  # type: ignore[attr-defined]
+        experiment.reached_targets = bool(reached) and all(reached)  # type: ignore[attr-defined]
+
+
+@dataclass
+class SeriesPoint:
+    slot: dt.date
+    value: Decimal | None
+    cumulative: Decimal | None
+
+
+@dataclass
+class MeasureSeries:
+    measure: Measure
+    points: list[SeriesPoint] = field(default_factory=list)
+
+    @property
+    def actual(self) -> Decimal | None:
+        return self.points[-1].cumulative if self.points else None
+
+    @property
+    def reached(self) -> bool:
+        return self.actual is not None and self.actual >= self.measure.target
+
+
+def experiment_series(*, experiment: Experiment) -> list[MeasureSeries]:
+    """Per measure: target and the actual over time (cumulative for summed kinds)."""
+    measures = list(experiment.measures.select_related("measure_type"))
+    values: dict[tuple[int, int], Decimal] = {
+        (v.checkin_id, v.measure_id): v.value
+        for v in CheckInValue.objects.filter(checkin__experiment=experiment)
+    }
+    checkins = list(experiment.checkins.order_by("slot"))
+    out = []
+    for measure in measures:
+        series = MeasureSeries(measure)
+        running: Decimal | None = None
+        for checkin in checkins:
+            value = values.get((checkin.pk, measure.pk))
+            if value is not None:
+                running = (
+                    (running or Decimal(0)) + value if measure.measure_type.is_summed else value
+                )
+            series.points.append(SeriesPoint(checkin.slot, value, running))
+        out.append(series)
+    return out
+
+
+def experiment_checkins(*, experiment: Experiment) -> list[CheckIn]:
+    return list(
+        experiment.checkins.prefetch_related(
+            Prefetch(
+                "values", queryset=CheckInValue.objects.select_related("measure__measure_type")
+            )
+        ).order_by("-slot")
+    )
+
+
+# --------------------------------------------------------------------------- lineage & rounds
+
+
+@dataclass
+class LineageNode:
+    experiment: Experiment
+    depth: int
+    children: list["LineageNode"] = field(default_factory=list)
+
+
+def experiment_lineage(*, experiment: Experiment) -> list[LineageNode]:
+    """Where the experiment came from and where it spread: the whole tree from its original,
+    depth-first, with actuals. A handful of queries (one per generation)."""
+    root = experiment
+    seen = {root.pk}
+    while root.adopted_from_id and root.adopted_from_id not in seen:
+        parent = Experiment.objects.filter(pk=root.adopted_from_id).first()
+        if parent is None:
+            break
+        seen.add(parent.pk)
+        root = parent
+    all_nodes: list[Experiment] = []
+    generation = [root]
+    children_of: dict[int, list[Experiment]] = defaultdict(list)
+    visited = {root.pk}
+    while generation and len(visited) < 500:
+        all_nodes.extend(generation)
+        nxt = list(
+            Experiment.objects.filter(adopted_from__in=generation)
+            .exclude(pk__in=visited)
+            .select_related("unit", "path")
+            .order_by("created_at")
+        )
+        for child in nxt:
+            children_of[child.adopted_from_id].append(child)  # type: ignore[index]
+            visited.add(child.pk)
+        generation = nxt
+    nodes = (
+        Experiment.objects.filter(pk__in=[e.pk for e in all_nodes])
+        .select_related("unit", "path")
+        .prefetch_related(_measures_prefetch())
+    )
+    by_pk = {e.pk: e for e in nodes}
+    attach_actuals(list(by_pk.values()))
+    ordered: list[LineageNode] = []
+
+    def walk(e: Experiment, depth: int) -> None:
+        ordered.append(LineageNode(by_pk[e.pk], depth))
+        for child in children_of.get(e.pk, []):
+            walk(child, depth + 1)
+
+    walk(root, 0)
+    return ordered
+
+
+def experiment_rounds(*, experiment: Experiment) -> list[Experiment]:
+    """All rounds of this experiment, first to last."""
+    first = experiment
+    seen = {first.pk}
+    while first.previous_round_id and first.previous_round_id not in seen:
+        first = Experiment.objects.get(pk=first.previous_round_id)
+        seen.add(first.pk)
+    rounds = [first]
+    while True:
+        nxt = Experiment.objects.filter(previous_round=rounds[-1]).first()
+        if nxt is None or nxt.pk in {r.pk for r in rounds}:
+            break
+        rounds.append(nxt)
+    return rounds
+
+
+# --------------------------------------------------------------------------- library & roll-up
+
+
+def practice_library(
+    *, path: Path, topic: str = "", unit_id: int | None = None, q: str = ""
+) -> list[Experiment]:
+    """Experiments that reached all their targets, most adopted (incl. copies of copies
+    counted once per copy) first. Fixed number of queries."""
+    qs = (
+        path.experiments.filter(measures__isnull=False)
+        .distinct()
+        .select_related("unit")
+        .annotate(
+            adoption_count=Count("adoptions", distinct=True),
+            checkin_count=Count("checkins", distinct=True),
+        )
+        .prefetch_related(_measures_prefetch())
+    )
+    if topic:
+        qs = qs.filter(topic_title=topic)
+    if unit_id:
+        qs = qs.filter(unit_id=unit_id)
+    if q:
+        qs = qs.filter(Q(title__icontains=q) | Q(what_we_try__icontains=q))
+    experiments = list(qs)
+    attach_actuals(experiments)
+    reached = [e for e in experiments if e.reached_targets]  # type: ignore[attr-defined]
+    reached.sort(key=lambda e: (-e.adoption_count, e.title))  # type: ignore[attr-defined]
+    return reached
+
+
+@dataclass
+class RollupRow:
+    measure_type: MeasureType
+    total: Decimal | None
+    target: Decimal
+    experiment_count: int
+    by_unit: list[tuple[str, Decimal | None, Decimal]]  # (unit name, actual, target)
+
+
+def path_rollup(*, path: Path) -> list[RollupRow]:
+    """Each measure summed across experiments and rounds, with the per-unit breakdown.
+    Counts and money: the sum of all check-ins. Percent: the mean of each experiment's latest
+    value. Yes/no: how many experiments answer yes. Three queries."""
+    types = list(path.measure_types.all())
+    measures = list(
+        Measure.objects.filter(experiment__path=path).select_related(
+            "measure_type", "experiment__unit"
+        )
+    )
+    actuals = _actuals_for_measures(measures)
+    rows = []
+    for mt in types:
+        mine = [m for m in measures if m.measure_type_id == mt.pk]
+        reported = [actuals[m.pk] for m in mine if actuals[m.pk] is not None]
+        per_unit: dict[str, list] = {}
+        for m in mine:
+            name = m.experiment.unit.name if m.experiment.unit else "–"
+            entry = per_unit.setdefault(name, [[], Decimal(0)])
+            if actuals[m.pk] is not None:
+                entry[0].append(actuals[m.pk])
+            entry[1] += m.target
+        rows.append(
+            RollupRow(
+                measure_type=mt,
+                total=_combine(mt, reported),
+                target=sum((m.target for m in mine), Decimal(0)),
+                experiment_count=len(mine),
+                by_unit=[
+                    (name, _combine(mt, vals), target)
+                    for name, (vals, target) in sorted(per_unit.items())
+                ],
+            )
+        )
+    return rows
+
+
+def _combine(mt: MeasureType, values: list) -> Decimal | None:
+    if not values:
+        return None
+    if mt.is_summed:
+        return sum(values, Decimal(0))
+    if mt.kind == MeasureType.Kind.YES_NO:
+        return Decimal(sum(1 for v in values if v >= 1))
+    return (sum(values, Decimal(0)) / len(values)).quantize(Decimal("0.1"))
+
+
+# --------------------------------------------------------------------------- follow-up
+
+
+def next_workshop_day(*, path: Path) -> WorkshopDay | None:
+    return path.workshop_days.filter(ends_at__gte=timezone.now()).order_by("starts_at").first()
+
+
+def experiments_not_reported(*, path: Path, before: WorkshopDay | None = None) -> list[Experiment]:
+    """Open experiments with no check-in since the previous workshop day (or since they
+    started): the facilitator asks them before the follow-up workshop."""
+    before = before or next_workshop_day(path=path)
+    since = None
+    if before is not None:
+        previous = (
+            path.workshop_days.filter(starts_at__lt=before.starts_at).order_by("-starts_at").first()
+        )
+        if previous is not None:
+            since = timezone.localdate(previous.ends_at)
+    qs = path.experiments.exclude(status=Status.DECIDED).select_related("unit")
+    recent = CheckIn.objects.filter(experiment__path=path)
+    if since is not None:
+        recent = recent.filter(slot__gte=since)
+    reported_ids = set(recent.values_list("experiment_id", flat=True))
+    return [e for e in qs.order_by("unit__name", "title") if e.pk not in reported_ids]
+
+
+def shareable_learnings(*, path: Path) -> QuerySet[CheckIn]:
+    """Check-ins the teams agreed to share (quotes for reports and other units)."""
+    return (
+        CheckIn.objects.filter(experiment__path=path, shareable=True)
+        .select_related("experiment__unit")
+        .order_by("-slot")
+    )
