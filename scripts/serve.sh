@@ -8,4 +8,4 @@ cd "$(dirname "$0")/.." || exit 1
 WORKER=$!
 trap 'kill $WORKER 2>/dev/null' EXIT INT TERM
 .venv/bin/uvicorn config.asgi:application --host "$HOST" --port "$PORT" \
-    --ws websockets --lifespan off --no-access-log --timeout-graceful-shutdown 3
+    --ws websockets-sansio --lifespan off --no-access-log --timeout-graceful-shutdown 3

@@ -8,7 +8,9 @@ from .base import *  # noqa: F403
 
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
-    raise ImproperlyConfigured("SECRET_KEY must be set in production (DJANGO_SETTINGS_MODULE=config.settings.production).")
+    raise ImproperlyConfigured(
+        "SECRET_KEY must be set in production (DJANGO_SETTINGS_MODULE=config.settings.production)."
+    )
 DEBUG = False
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_SECURE = os.environ.get("POLKU_INSECURE_COOKIES") != "1"

@@ -15,7 +15,7 @@ from polku.accounts.models import User
 from polku.organisations.models import Membership, Organisation, Unit
 from polku.paths.services import path_create
 
-DEMO_PASSWORD = "polku-demo"
+DEMO_PASSWORD = "polku-demo"  # noqa: S105 - printed by make run on purpose
 FACILITATOR_EMAIL = "fasilitaattori@polku.example"
 COORDINATOR_EMAIL = "koordinaattori@nuoretauttajat.example"
 UNIT_CONTACT_EMAIL = "tampere@nuoretauttajat.example"
@@ -38,7 +38,9 @@ DEMO_EXTENSIONS: list[Callable[[dict], None]] = []
 def _user(email: str, name: str, *, facilitator: bool = False) -> User:
     user = User.objects.filter(email=email).first()
     if user is None:
-        user = User.objects.create_user(email=email, password=DEMO_PASSWORD, name=name, is_facilitator=facilitator)
+        user = User.objects.create_user(
+            email=email, password=DEMO_PASSWORD, name=name, is_facilitator=facilitator
+        )
     return user
 
 
@@ -58,10 +60,14 @@ def load_demo() -> bool:
         slug=YOUTH_ORG,
         description="Valtakunnallinen nuorten vapaaehtoisjärjestö, 12 paikallisosastoa.",
     )
-    national = Unit.objects.create(organisation=youth, code="KESKUS", name="Keskustoimisto", kind=Unit.Kind.NATIONAL)
+    national = Unit.objects.create(
+        organisation=youth, code="KESKUS", name="Keskustoimisto", kind=Unit.Kind.NATIONAL
+    )
     branches: list[Unit] = []
     for code, (region_name, towns) in YOUTH_REGIONS.items():
-        region = Unit.objects.create(organisation=youth, code=code, name=region_name, kind=Unit.Kind.REGION, parent=national)
+        region = Unit.objects.create(
+            organisation=youth, code=code, name=region_name, kind=Unit.Kind.REGION, parent=national
+        )
         for town in towns:
             branches.append(
                 Unit.objects.create(
@@ -73,9 +79,15 @@ def load_demo() -> bool:
                 )
             )
     tampere = next(b for b in branches if b.code == "TAMPERE")
-    Membership.objects.create(user=facilitator, organisation=youth, role=Membership.Role.FACILITATOR)
-    Membership.objects.create(user=coordinator, organisation=youth, role=Membership.Role.COORDINATOR)
-    Membership.objects.create(user=contact, organisation=youth, role=Membership.Role.UNIT_CONTACT, unit=tampere)
+    Membership.objects.create(
+        user=facilitator, organisation=youth, role=Membership.Role.FACILITATOR
+    )
+    Membership.objects.create(
+        user=coordinator, organisation=youth, role=Membership.Role.COORDINATOR
+    )
+    Membership.objects.create(
+        user=contact, organisation=youth, role=Membership.Role.UNIT_CONTACT, unit=tampere
+    )
     Membership.objects.create(user=viewer, organisation=youth, role=Membership.Role.VIEWER)
     youth_path = path_create(
         organisation=youth,
@@ -102,13 +114,30 @@ def load_demo() -> bool:
         description="Valtakunnallinen potilasjärjestö, 9 paikallisyhdistystä.",
     )
     locals_ = [
-        Unit.objects.create(organisation=patient, code=f"PY{i:02d}", name=f"Sydänystävät {town}", kind=Unit.Kind.LOCAL)
+        Unit.objects.create(
+            organisation=patient,
+            code=f"PY{i:02d}",
+            name=f"Sydänystävät {town}",
+            kind=Unit.Kind.LOCAL,
+        )
         for i, town in enumerate(
-            ["Kotka", "Hämeenlinna", "Seinäjoki", "Kajaani", "Mikkeli", "Rauma", "Salo", "Kokkola", "Savonlinna"],
+            [
+                "Kotka",
+                "Hämeenlinna",
+                "Seinäjoki",
+                "Kajaani",
+                "Mikkeli",
+                "Rauma",
+                "Salo",
+                "Kokkola",
+                "Savonlinna",
+            ],
             start=1,
         )
     ]
-    Membership.objects.create(user=facilitator, organisation=patient, role=Membership.Role.FACILITATOR)
+    Membership.objects.create(
+        user=facilitator, organisation=patient, role=Membership.Role.FACILITATOR
+    )
     patient_path = path_create(
         organisation=patient,
         name="Varainhankinnan työpajapäivä",
@@ -120,7 +149,11 @@ def load_demo() -> bool:
     )
     day = patient_path.workshop_days.first()
     assert day is not None
-    day.mode, day.video_link, day.place = day.Mode.HYBRID, "https://meet.example/sydanystavat", "Järjestötalo, Helsinki"
+    day.mode, day.video_link, day.place = (
+        day.Mode.HYBRID,
+        "https://meet.example/sydanystavat",
+        "Järjestötalo, Helsinki",
+    )
     day.save()
 
     health = Organisation.objects.create(
@@ -128,9 +161,17 @@ def load_demo() -> bool:
         slug=HEALTH_ORG,
         description="Terveysasema, noin 120 työntekijää: vastaanotto, hoitajat, lääkärit, laboratorio.",
     )
-    for code, name in [("VAST", "Vastaanotto"), ("HOIT", "Hoitajat"), ("LAAK", "Lääkärit"), ("LAB", "Laboratorio"), ("HALL", "Hallinto")]:
+    for code, name in [
+        ("VAST", "Vastaanotto"),
+        ("HOIT", "Hoitajat"),
+        ("LAAK", "Lääkärit"),
+        ("LAB", "Laboratorio"),
+        ("HALL", "Hallinto"),
+    ]:
         Unit.objects.create(organisation=health, code=code, name=name, kind=Unit.Kind.LOCAL)
-    Membership.objects.create(user=facilitator, organisation=health, role=Membership.Role.FACILITATOR)
+    Membership.objects.create(
+        user=facilitator, organisation=health, role=Membership.Role.FACILITATOR
+    )
     path_create(
         organisation=health,
         name="Vastaanoton toimintatavat – organisaatioraati",

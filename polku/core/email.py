@@ -12,6 +12,4 @@ def email_enqueue_on_commit(
     with translation.override(language or translation.get_language()):
         body = render_to_string(template, context)
         subject_text = str(subject)
-    transaction.on_commit(
-        lambda: send_email.enqueue(subject=subject_text, body=body, to=list(to))
-    )
+    transaction.on_commit(lambda: send_email.enqueue(subject=subject_text, body=body, to=list(to)))

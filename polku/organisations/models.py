@@ -53,7 +53,9 @@ class Unit(TimeStampedModel):
     class Meta:
         ordering = ["name"]
         constraints = [
-            models.UniqueConstraint(fields=["organisation", "code"], name="unit_code_unique_per_org"),
+            models.UniqueConstraint(
+                fields=["organisation", "code"], name="unit_code_unique_per_org"
+            ),
         ]
         verbose_name = _("unit")
         verbose_name_plural = _("units")

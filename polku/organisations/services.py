@@ -10,9 +10,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.text import slugify
-from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -43,7 +42,12 @@ def organisation_create(*, name: str, created_by: User, description: str = "") -
 
 
 def unit_create(
-    *, organisation: Organisation, name: str, code: str, parent: Unit | None = None, kind: str = Unit.Kind.LOCAL
+    *,
+    organisation: Organisation,
+    name: str,
+    code: str,
+    parent: Unit | None = None,
+    kind: str = Unit.Kind.LOCAL,
 ) -> Unit:
     if parent is not None and parent.organisation_id != organisation.pk:
         raise ValidationError(_("The parent unit belongs to another organisation."))
@@ -92,19 +96,40 @@ class ImportResult:
 
 
 KIND_ALIASES = {
-    "national": Unit.Kind.NATIONAL, "valtakunnallinen": Unit.Kind.NATIONAL,
-    "keskusjärjestö": Unit.Kind.NATIONAL, "nationell": Unit.Kind.NATIONAL,
-    "region": Unit.Kind.REGION, "alue": Unit.Kind.REGION, "piiri": Unit.Kind.REGION,
-    "local": Unit.Kind.LOCAL, "paikallinen": Unit.Kind.LOCAL, "osasto": Unit.Kind.LOCAL,
-    "yksikkö": Unit.Kind.LOCAL, "lokal": Unit.Kind.LOCAL,
-    "other": Unit.Kind.OTHER, "muu": Unit.Kind.OTHER, "annan": Unit.Kind.OTHER, "": Unit.Kind.LOCAL,
+    "national": Unit.Kind.NATIONAL,
+    "valtakunnallinen": Unit.Kind.NATIONAL,
+    "keskusjärjestö": Unit.Kind.NATIONAL,
+    "nationell": Unit.Kind.NATIONAL,
+    "region": Unit.Kind.REGION,
+    "alue": Unit.Kind.REGION,
+    "piiri": Unit.Kind.REGION,
+    "local": Unit.Kind.LOCAL,
+    "paikallinen": Unit.Kind.LOCAL,
+    "osasto": Unit.Kind.LOCAL,
+    "yksikkö": Unit.Kind.LOCAL,
+    "lokal": Unit.Kind.LOCAL,
+    "other": Unit.Kind.OTHER,
+    "muu": Unit.Kind.OTHER,
+    "annan": Unit.Kind.OTHER,
+    "": Unit.Kind.LOCAL,
 }
 COLUMN_ALIASES = {
-    "code": "code", "koodi": "code", "tunnus": "code", "kod": "code",
-    "name": "name", "nimi": "name", "namn": "name",
-    "parent_code": "parent_code", "parent": "parent_code", "yläyksikkö": "parent_code",
-    "ylayksikko": "parent_code", "överordnad": "parent_code",
-    "kind": "kind", "taso": "kind", "nivå": "kind", "level": "kind",
+    "code": "code",
+    "koodi": "code",
+    "tunnus": "code",
+    "kod": "code",
+    "name": "name",
+    "nimi": "name",
+    "namn": "name",
+    "parent_code": "parent_code",
+    "parent": "parent_code",
+    "yläyksikkö": "parent_code",
+    "ylayksikko": "parent_code",
+    "överordnad": "parent_code",
+    "kind": "kind",
+    "taso": "kind",
+    "nivå": "kind",
+    "level": "kind",
 }
 
 CSV_HELP = gettext_lazy(
@@ -159,12 +184,12 @@ def unit_import_csv(
                 continue
             if len(rows) >= MAX_IMPORT_ROWS:
                 raise ValidationError(_("At most %(n)d rows per file.") % {"n": MAX_IMPORT_ROWS})
-            record = {
-                col: raw[i].strip() for i, col in enumerate(columns) if col and i < len(raw)
-            }
+            record = {col: raw[i].strip() for i, col in enumerate(columns) if col and i < len(raw)}
             rows.append((number, record))
     except csv.Error as exc:
-        raise ValidationError(_("The file could not be read as CSV: %(error)s") % {"error": exc}) from None
+        raise ValidationError(
+            _("The file could not be read as CSV: %(error)s") % {"error": exc}
+        ) from None
     if not rows:
         raise ValidationError(_("The file has a header but no units."))
 
@@ -187,7 +212,8 @@ def unit_import_csv(
         elif code in seen:
             error(
                 number,
-                _("The code %(code)s is already on row %(row)d.") % {"code": code, "row": seen[code]},
+                _("The code %(code)s is already on row %(row)d.")
+                % {"code": code, "row": seen[code]},
             )
         else:
             seen[code] = number
@@ -259,7 +285,9 @@ def unit_import_csv(
                         kind=KIND_ALIASES[record.get("kind", "").lower()],
                     )
                 except IntegrityError:  # pragma: no cover - guarded above
-                    raise ValidationError(_("The code %(code)s is already in use.") % {"code": record["code"]}) from None
+                    raise ValidationError(
+                        _("The code %(code)s is already in use.") % {"code": record["code"]}
+                    ) from None
                 created[unit.code] = unit
                 result.created.append(unit)
                 progress = True

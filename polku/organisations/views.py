@@ -13,7 +13,6 @@ from polku.accounts.models import User
 from polku.core.tenancy import organisation_view
 from polku.organisations import selectors, services
 from polku.organisations.forms import InvitationForm, OrganisationForm, UnitForm, UnitImportForm
-from polku.organisations.models import Membership
 from polku.organisations.rules import has_perm
 from polku.paths.selectors import path_list
 
@@ -34,7 +33,8 @@ def organisation_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             organisation = services.organisation_create(
-                created_by=request.user, **form.cleaned_data  # type: ignore[arg-type]
+                created_by=request.user,
+                **form.cleaned_data,  # type: ignore[arg-type]
             )
         except ValidationError as exc:
             form.add_error(None, exc)
@@ -158,7 +158,8 @@ def member_list(request: HttpRequest) -> HttpResponse:
                 form.add_error(None, exc)
             else:
                 messages.success(
-                    request, _("Invitation sent to %(email)s.") % {"email": form.cleaned_data["email"]}
+                    request,
+                    _("Invitation sent to %(email)s.") % {"email": form.cleaned_data["email"]},
                 )
                 return redirect("organisations:members", org_slug=organisation.slug)
     return render(
@@ -166,7 +167,9 @@ def member_list(request: HttpRequest) -> HttpResponse:
         "organisations/member_list.html",
         {
             "members": selectors.member_list(organisation=organisation),
-            "invitations": selectors.invitation_list(organisation=organisation) if can_manage else [],
+            "invitations": selectors.invitation_list(organisation=organisation)
+            if can_manage
+            else [],
             "form": form,
             "can_manage": can_manage,
         },
@@ -203,7 +206,10 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     invitation = selectors.invitation_by_token(token=token)
     if invitation is None or not invitation.is_open:
         return render(
-            request, "organisations/invitation_invalid.html", {"invitation": invitation}, status=410 if invitation else 404
+            request,
+            "organisations/invitation_invalid.html",
+            {"invitation": invitation},
+            status=410 if invitation else 404,
         )
     user = request.user
     if user.is_authenticated:
@@ -216,18 +222,24 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
             )
         if request.method == "POST":
             services.invitation_accept(invitation=invitation, user=user)  # type: ignore[arg-type]
-            messages.success(request, _("Welcome to %(org)s.") % {"org": invitation.organisation.name})
+            messages.success(
+                request, _("Welcome to %(org)s.") % {"org": invitation.organisation.name}
+            )
             return redirect("organisations:detail", org_slug=invitation.organisation.slug)
         return render(request, "organisations/invitation_accept.html", {"invitation": invitation})
     existing = User.objects.filter(email__iexact=invitation.email).exists()
     if existing:
         return render(
-            request, "organisations/invitation_accept.html", {"invitation": invitation, "needs_login": True}
+            request,
+            "organisations/invitation_accept.html",
+            {"invitation": invitation, "needs_login": True},
         )
     form = AcceptInvitationSignupForm(request.POST or None, email=invitation.email)
     if request.method == "POST" and form.is_valid():
         new_user = User.objects.create_user(
-            email=invitation.email, password=form.cleaned_data["password1"], name=form.cleaned_data["name"]
+            email=invitation.email,
+            password=form.cleaned_data["password1"],
+            name=form.cleaned_data["name"],
         )
         services.invitation_accept(invitation=invitation, user=new_user)
         login(request, new_user, backend="django.contrib.auth.backends.ModelBackend")

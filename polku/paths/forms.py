@@ -51,7 +51,9 @@ class PathCreateForm(forms.Form):
 
 class PathEditForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=200)
-    goal = forms.CharField(label=_("Goal"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    goal = forms.CharField(
+        label=_("Goal"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
     starts_on = forms.DateField(label=_("Starts on"), widget=DateInput())
     ends_on = forms.DateField(label=_("Ends on"), widget=DateInput())
     followup_until = forms.DateField(label=_("Check-ins until"), widget=DateInput(), required=False)
@@ -77,16 +79,16 @@ class WorkshopDayForm(forms.Form):
     ends_at = forms.DateTimeField(label=_("Ends"), widget=DateTimeInput())
     mode = forms.ChoiceField(label=_("Mode"), choices=WorkshopDay.Mode.choices)
     place = forms.CharField(label=_("Place"), max_length=300, required=False)
-    video_link = forms.URLField(
-        label=_("Video link"), required=False, assume_scheme="https"
-    )
+    video_link = forms.URLField(label=_("Video link"), required=False, assume_scheme="https")
 
     def clean(self):
         data = super().clean()
         if data.get("starts_at") and data.get("ends_at") and data["ends_at"] <= data["starts_at"]:
             self.add_error("ends_at", _("The workshop day must end after it starts."))
         mode = data.get("mode")
-        if mode in (WorkshopDay.Mode.REMOTE, WorkshopDay.Mode.HYBRID) and not data.get("video_link"):
+        if mode in (WorkshopDay.Mode.REMOTE, WorkshopDay.Mode.HYBRID) and not data.get(
+            "video_link"
+        ):
             self.add_error("video_link", _("A remote or hybrid workshop needs a video link."))
         if mode in (WorkshopDay.Mode.IN_PERSON, WorkshopDay.Mode.HYBRID) and not data.get("place"):
             self.add_error("place", _("An in-person or hybrid workshop needs a place."))
@@ -104,4 +106,7 @@ class AgendaSlotForm(forms.Form):
         super().__init__(*args, **kwargs)
         from polku.workshops.activity_types import activity_type_choices
 
-        self.fields["activity_type"].choices = [("", _("— no live activity —"))] + activity_type_choices()
+        self.fields["activity_type"].choices = [
+            ("", _("— no live activity —")),
+            *activity_type_choices(),
+        ]

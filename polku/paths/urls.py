@@ -13,8 +13,16 @@ urlpatterns = [
     path(P + "<int:path_pk>/days/new/", views.workshop_day_edit, name="day_create"),
     path(P + "<int:path_pk>/days/<int:pk>/", views.workshop_day_edit, name="day_edit"),
     path(P + "<int:path_pk>/days/<int:pk>/calendar.ics", views.workshop_day_ics, name="day_ics"),
-    path(P + "<int:path_pk>/days/<int:day_pk>/agenda/new/", views.agenda_slot_edit, name="slot_create"),
-    path(P + "<int:path_pk>/days/<int:day_pk>/agenda/<int:pk>/", views.agenda_slot_edit, name="slot_edit"),
+    path(
+        P + "<int:path_pk>/days/<int:day_pk>/agenda/new/",
+        views.agenda_slot_edit,
+        name="slot_create",
+    ),
+    path(
+        P + "<int:path_pk>/days/<int:day_pk>/agenda/<int:pk>/",
+        views.agenda_slot_edit,
+        name="slot_edit",
+    ),
     path(
         P + "<int:path_pk>/days/<int:day_pk>/agenda/<int:pk>/action/",
         views.agenda_slot_action,

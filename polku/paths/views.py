@@ -42,7 +42,9 @@ def path_create(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Path created. Adjust the dates, places and agendas."))
             return redirect(_path_url(request, path))
-    return render(request, "paths/path_create.html", {"form": form, "templates": TEMPLATES.values()})
+    return render(
+        request, "paths/path_create.html", {"form": form, "templates": TEMPLATES.values()}
+    )
 
 
 @organisation_view("path.view")
@@ -62,7 +64,9 @@ def path_detail(request: HttpRequest, pk: int) -> HttpResponse:
         offset = (timezone.localtime(day.starts_at).date() - path.starts_on).days
         day.timeline_percent = max(0, min(100, round(100 * offset / span)))  # type: ignore[attr-defined]
     today_offset = (timezone.localdate() - path.starts_on).days
-    feed_url = request.build_absolute_uri(reverse("paths:calendar_feed", args=[path.calendar_token]))
+    feed_url = request.build_absolute_uri(
+        reverse("paths:calendar_feed", args=[path.calendar_token])
+    )
     return render(
         request,
         "paths/path_detail.html",
@@ -101,7 +105,9 @@ def path_edit(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("organisations:detail", org_slug=organisation.slug)
         if request.POST.get("action") == "reset_calendar":
             services.path_calendar_token_reset(path=path)
-            messages.success(request, _("A new calendar link was made; the old one no longer works."))
+            messages.success(
+                request, _("A new calendar link was made; the old one no longer works.")
+            )
             return redirect(_path_url(request, path))
         if form.is_valid():
             try:
@@ -167,7 +173,11 @@ def agenda_slot_edit(
     day = selectors.workshop_day_get(membership=membership, path=path, pk=day_pk)
     slot = selectors.agenda_slot_get(workshop_day=day, pk=pk) if pk else None
     initial = (
-        {"title": slot.title, "activity_type": slot.activity_type, "duration_minutes": slot.duration_minutes}
+        {
+            "title": slot.title,
+            "activity_type": slot.activity_type,
+            "duration_minutes": slot.duration_minutes,
+        }
         if slot
         else {}
     )
@@ -184,7 +194,9 @@ def agenda_slot_edit(
             messages.success(request, _("Agenda saved."))
             return redirect(_path_url(request, path) + f"#day-{day.pk}")
     return render(
-        request, "paths/agenda_slot_form.html", {"form": form, "path": path, "day": day, "slot": slot}
+        request,
+        "paths/agenda_slot_form.html",
+        {"form": form, "path": path, "day": day, "slot": slot},
     )
 
 
@@ -210,7 +222,9 @@ def agenda_slot_action(request: HttpRequest, path_pk: int, day_pk: int, pk: int)
 def workshop_day_ics(request: HttpRequest, path_pk: int, pk: int) -> HttpResponse:
     path = selectors.path_get(membership=request.membership, pk=path_pk)  # type: ignore[attr-defined]
     day = selectors.workshop_day_get(membership=request.membership, path=path, pk=pk)  # type: ignore[attr-defined]
-    response = HttpResponse(calendar_ics(path=path, days=[day]), content_type="text/calendar; charset=utf-8")
+    response = HttpResponse(
+        calendar_ics(path=path, days=[day]), content_type="text/calendar; charset=utf-8"
+    )
     response["Content-Disposition"] = f'attachment; filename="polku-{day.pk}.ics"'
     return response
 

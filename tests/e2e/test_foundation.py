@@ -2,6 +2,7 @@
 in Finnish, on a laptop and on a 390×844 phone, with no serious accessibility violations."""
 
 import pytest
+from playwright.sync_api import expect
 
 from polku.core.tests.factories import MembershipFactory, UnitFactory
 from polku.organisations.models import Membership
@@ -14,7 +15,9 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 @pytest.fixture
 def facilitator():
     membership = MembershipFactory(
-        role=Membership.Role.FACILITATOR, organisation__name="Nuoret Auttajat ry", organisation__slug="nuoret"
+        role=Membership.Role.FACILITATOR,
+        organisation__name="Nuoret Auttajat ry",
+        organisation__slug="nuoret",
     )
     membership.user.is_facilitator = True
     membership.user.save()
@@ -24,14 +27,18 @@ def facilitator():
 
 
 @pytest.mark.parametrize("viewport", ["page", "phone_page"])
-def test_facilitator_creates_half_year_path_and_sees_timeline(request, live_server, facilitator, axe_check, viewport):
+def test_facilitator_creates_half_year_path_and_sees_timeline(
+    request, live_server, facilitator, axe_check, viewport
+):
     page = request.getfixturevalue(viewport)
     login(page, live_server, facilitator.user.email)
-    assert page.get_by_role("heading", name="Nuoret Auttajat ry").is_visible()
+    axe_check(page, context="home page")
+    page.get_by_role("link", name="Nuoret Auttajat ry").click()
+    expect(page.get_by_role("heading", name="Nuoret Auttajat ry", level=1)).to_be_visible()
     axe_check(page, context="organisation page")
 
     page.get_by_role("link", name="Uusi polku").click()
-    assert page.get_by_role("heading", name="Uusi polku").is_visible()
+    expect(page.get_by_role("heading", name="Uusi polku")).to_be_visible()
     page.get_by_label("Puolen vuoden polku").check()
     page.get_by_label("Nimi").fill("Kevään kokeilupolku")
     page.get_by_label("Tavoite").fill("Uusia nuoria mukaan osastoihin")
@@ -40,13 +47,13 @@ def test_facilitator_creates_half_year_path_and_sees_timeline(request, live_serv
     axe_check(page, context="path form")
     page.get_by_role("button", name="Luo polku").click()
 
-    assert page.get_by_role("heading", name="Kevään kokeilupolku", level=1).is_visible()
-    assert page.get_by_role("heading", name="Aikajana").is_visible()
+    expect(page.get_by_role("heading", name="Kevään kokeilupolku", level=1)).to_be_visible()
+    expect(page.get_by_role("heading", name="Aikajana")).to_be_visible()
     days = page.locator("ol.days > li")
     assert days.count() == 3
-    assert days.nth(0).get_by_role("heading").inner_text().startswith("Aloitustyöpaja")
-    assert days.nth(1).get_by_role("heading").inner_text().startswith("Seurantatyöpaja")
-    assert days.nth(2).get_by_role("heading").inner_text().startswith("Päätöstyöpaja")
+    assert days.nth(0).get_by_role("heading", level=3).inner_text().startswith("Aloitustyöpaja")
+    assert days.nth(1).get_by_role("heading", level=3).inner_text().startswith("Seurantatyöpaja")
+    assert days.nth(2).get_by_role("heading", level=3).inner_text().startswith("Päätöstyöpaja")
     assert "la 6.2.2027 09:00" in days.nth(0).inner_text()
     axe_check(page, context="path page")
     path = Path.objects.get(name="Kevään kokeilupolku")
@@ -56,8 +63,11 @@ def test_facilitator_creates_half_year_path_and_sees_timeline(request, live_serv
 
 def test_language_switch_to_swedish_and_english(page, live_server, facilitator):
     login(page, live_server, facilitator.user.email)
+    page.goto(f"{live_server.url}/o/nuoret/")
+    expect(page.get_by_role("link", name="Uusi polku")).to_be_visible()
     page.get_by_role("button", name="svenska").click()
-    assert page.get_by_role("link", name="Ny stig").is_visible() or page.locator("html[lang=sv]").count() == 1
+    expect(page.locator("html")).to_have_attribute("lang", "sv")
+    expect(page.get_by_role("link", name="Ny stig")).to_be_visible()
     page.get_by_role("button", name="English").click()
-    assert page.get_by_role("link", name="New path").is_visible()
-    assert page.locator("html").get_attribute("lang") == "en"
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.get_by_role("link", name="New path")).to_be_visible()

@@ -14,16 +14,10 @@ from polku.workshops.models import AgendaSlot, WorkshopDay
 class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = User
-        skip_postgeneration_save = True
 
     email = factory.Sequence(lambda n: f"user{n}@example.org")
     name = factory.Sequence(lambda n: f"User {n}")
-    password = factory.PostGenerationMethodCall("set_password", "pw-for-tests")
-
-    @factory.post_generation
-    def _save(obj, create, extracted, **kwargs):  # noqa: N805
-        if create:
-            obj.save()
+    password = factory.django.Password("pw-for-tests")
 
 
 class OrganisationFactory(factory.django.DjangoModelFactory):

@@ -5,7 +5,12 @@ import time_machine
 from django.core import mail
 from django.core.exceptions import ValidationError
 
-from polku.core.tests.factories import MembershipFactory, OrganisationFactory, UnitFactory, UserFactory
+from polku.core.tests.factories import (
+    MembershipFactory,
+    OrganisationFactory,
+    UnitFactory,
+    UserFactory,
+)
 from polku.organisations.models import Invitation, Membership
 from polku.organisations.selectors import invitation_by_token
 from polku.organisations.services import invitation_accept, invitation_create, organisation_create
@@ -26,7 +31,11 @@ def test_invitation_sends_email_with_link_through_task(django_capture_on_commit_
     inviter = UserFactory(name="Fanni")
     with django_capture_on_commit_callbacks(execute=True):
         invitation, token = invitation_create(
-            organisation=org, email="Kalle@Example.org", role="coordinator", invited_by=inviter, language="fi"
+            organisation=org,
+            email="Kalle@Example.org",
+            role="coordinator",
+            invited_by=inviter,
+            language="fi",
         )
     assert invitation.email == "kalle@example.org"
     assert invitation.token_hash == Invitation.hash_token(token)
@@ -41,7 +50,9 @@ def test_invitation_sends_email_with_link_through_task(django_capture_on_commit_
 def test_unit_contact_invitation_needs_unit():
     org = OrganisationFactory()
     with pytest.raises(ValidationError):
-        invitation_create(organisation=org, email="a@example.org", role="unit_contact", invited_by=UserFactory())
+        invitation_create(
+            organisation=org, email="a@example.org", role="unit_contact", invited_by=UserFactory()
+        )
 
 
 def test_invitation_unit_from_other_organisation_rejected():
@@ -49,15 +60,23 @@ def test_invitation_unit_from_other_organisation_rejected():
     foreign_unit = UnitFactory()
     with pytest.raises(ValidationError):
         invitation_create(
-            organisation=org, email="a@example.org", role="unit_contact", unit=foreign_unit, invited_by=UserFactory()
+            organisation=org,
+            email="a@example.org",
+            role="unit_contact",
+            unit=foreign_unit,
+            invited_by=UserFactory(),
         )
 
 
 def test_accept_creates_membership_with_role_and_unit_once():
     org = OrganisationFactory()
     unit = UnitFactory(organisation=org)
-    invitation, token = invitation_create(
-        organisation=org, email="b@example.org", role="unit_contact", unit=unit, invited_by=UserFactory()
+    invitation, _token = invitation_create(
+        organisation=org,
+        email="b@example.org",
+        role="unit_contact",
+        unit=unit,
+        invited_by=UserFactory(),
     )
     user = UserFactory(email="b@example.org")
     membership = invitation_accept(invitation=invitation, user=user)
@@ -81,8 +100,12 @@ def test_expired_invitation_cannot_be_accepted():
 
 def test_new_invitation_revokes_the_previous_one():
     org = OrganisationFactory()
-    first, _ = invitation_create(organisation=org, email="d@example.org", role="viewer", invited_by=UserFactory())
-    invitation_create(organisation=org, email="d@example.org", role="coordinator", invited_by=UserFactory())
+    first, _ = invitation_create(
+        organisation=org, email="d@example.org", role="viewer", invited_by=UserFactory()
+    )
+    invitation_create(
+        organisation=org, email="d@example.org", role="coordinator", invited_by=UserFactory()
+    )
     first.refresh_from_db()
     assert first.is_open is False
 

@@ -40,14 +40,14 @@ def test_import_with_errors_imports_nothing_and_reports_rows():
     org = OrganisationFactory()
     UnitFactory(organisation=org, code="OLD")
     data = (
-        "code,name,parent_code\n"
-        "A,Alpha,\n"
-        "A,Duplicate,\n"
-        ",No code,\n"
-        "C,,\n"
-        "D,Delta,MISSING\n"
-        "OLD,Taken,\n"
-    ).encode()
+        b"code,name,parent_code\n"
+        b"A,Alpha,\n"
+        b"A,Duplicate,\n"
+        b",No code,\n"
+        b"C,,\n"
+        b"D,Delta,MISSING\n"
+        b"OLD,Taken,\n"
+    )
     result = unit_import_csv(organisation=org, data=data)
     assert [(e.row, e.message) for e in result.errors] == [
         (3, "Koodi A on jo rivillä 2."),
@@ -62,7 +62,7 @@ def test_import_with_errors_imports_nothing_and_reports_rows():
 
 def test_import_valid_rows_only_skips_bad_rows_and_their_children():
     org = OrganisationFactory()
-    data = "code,name,parent_code\nA,Alpha,\nB,,\nC,Child of bad,B\nD,Delta,A\n".encode()
+    data = b"code,name,parent_code\nA,Alpha,\nB,,\nC,Child of bad,B\nD,Delta,A\n"
     result = unit_import_csv(organisation=org, data=data, valid_rows_only=True)
     assert sorted(u.code for u in result.created) == ["A", "D"]
     assert [e.row for e in result.errors] == [3, 4]
@@ -71,7 +71,7 @@ def test_import_valid_rows_only_skips_bad_rows_and_their_children():
 
 def test_import_rejects_parent_loop():
     org = OrganisationFactory()
-    data = "code,name,parent_code\nA,Alpha,B\nB,Beta,A\n".encode()
+    data = b"code,name,parent_code\nA,Alpha,B\nB,Beta,A\n"
     result = unit_import_csv(organisation=org, data=data)
     assert {e.row for e in result.errors} == {2, 3}
     assert org.units.count() == 0

@@ -5,13 +5,26 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
-from polku.core.tests.factories import MembershipFactory, OrganisationFactory, UnitFactory, UserFactory
+from polku.core.tests.factories import (
+    MembershipFactory,
+    OrganisationFactory,
+    UnitFactory,
+    UserFactory,
+)
 from polku.organisations.models import Membership
 from polku.paths.services import path_create
 
 pytestmark = pytest.mark.django_db
 
-ROLES = ["facilitator", "coordinator", "unit_contact", "unit_contact_elsewhere", "viewer", "outsider", "anonymous"]
+ROLES = [
+    "facilitator",
+    "coordinator",
+    "unit_contact",
+    "unit_contact_elsewhere",
+    "viewer",
+    "outsider",
+    "anonymous",
+]
 
 
 @pytest.fixture
@@ -21,7 +34,11 @@ def world():
     in_path = UnitFactory(organisation=org, code="IN")
     not_in_path = UnitFactory(organisation=org, code="OUT")
     path = path_create(
-        organisation=org, name="P", starts_on=dt.date(2027, 1, 1), template_key="half_year", units=[in_path]
+        organisation=org,
+        name="P",
+        starts_on=dt.date(2027, 1, 1),
+        template_key="half_year",
+        units=[in_path],
     )
     day = path.workshop_days.first()
     slot = day.agenda_slots.first()
@@ -56,8 +73,16 @@ def page_urls(w):
     }
 
 
-EDITORS = {"facilitator": 200, "coordinator": 200, "unit_contact": 403, "unit_contact_elsewhere": 403, "viewer": 403}
-READERS = {r: 200 for r in ["facilitator", "coordinator", "unit_contact", "unit_contact_elsewhere", "viewer"]}
+EDITORS = {
+    "facilitator": 200,
+    "coordinator": 200,
+    "unit_contact": 403,
+    "unit_contact_elsewhere": 403,
+    "viewer": 403,
+}
+READERS = dict.fromkeys(
+    ["facilitator", "coordinator", "unit_contact", "unit_contact_elsewhere", "viewer"], 200
+)
 PATH_READERS = {**READERS, "unit_contact_elsewhere": 404}
 PATH_EDITORS = EDITORS  # the permission check comes first: 403, not 404
 

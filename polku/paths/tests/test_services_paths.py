@@ -15,7 +15,11 @@ def test_half_year_template_creates_three_days_with_agendas():
     org = OrganisationFactory()
     units = [UnitFactory(organisation=org) for _ in range(3)]
     path = path_create(
-        organisation=org, name="Kevät", starts_on=dt.date(2027, 1, 15), template_key="half_year", units=units
+        organisation=org,
+        name="Kevät",
+        starts_on=dt.date(2027, 1, 15),
+        template_key="half_year",
+        units=units,
     )
     days = list(path.workshop_days.order_by("starts_at"))
     assert [timezone.localtime(d.starts_at).date() for d in days] == [
@@ -27,7 +31,13 @@ def test_half_year_template_creates_three_days_with_agendas():
     assert path.ends_on == dt.date(2027, 7, 17)
     assert path.followup_until == dt.date(2027, 7, 17)
     assert [s.activity_type for s in days[0].agenda_slots.all()] == [
-        "poll", "topics", "influence", "what_works", "dot_vote", "experiment_canvas", "open_question",
+        "poll",
+        "topics",
+        "influence",
+        "what_works",
+        "dot_vote",
+        "experiment_canvas",
+        "open_question",
     ]
     assert len({d.join_code for d in days}) == 3
     assert set(path.units.all()) == set(units)
@@ -39,7 +49,10 @@ def test_half_year_template_creates_three_days_with_agendas():
 )
 def test_templates_day_counts_and_spans(template, days, span):
     path = path_create(
-        organisation=OrganisationFactory(), name="P", starts_on=dt.date(2027, 3, 1), template_key=template
+        organisation=OrganisationFactory(),
+        name="P",
+        starts_on=dt.date(2027, 3, 1),
+        template_key=template,
     )
     assert path.workshop_days.count() == days
     assert (path.ends_on - path.starts_on).days == span
@@ -48,7 +61,10 @@ def test_templates_day_counts_and_spans(template, days, span):
 def test_path_create_rejects_units_of_other_organisation():
     with pytest.raises(ValidationError):
         path_create(
-            organisation=OrganisationFactory(), name="P", starts_on=dt.date(2027, 1, 1), units=[UnitFactory()]
+            organisation=OrganisationFactory(),
+            name="P",
+            starts_on=dt.date(2027, 1, 1),
+            units=[UnitFactory()],
         )
 
 
@@ -56,14 +72,23 @@ def test_path_update_rejects_end_before_start():
     path = path_create(organisation=OrganisationFactory(), name="P", starts_on=dt.date(2027, 1, 1))
     with pytest.raises(ValidationError):
         path_update(
-            path=path, name="P", goal="", starts_on=dt.date(2027, 2, 1), ends_on=dt.date(2027, 1, 1),
-            units=[], checkin_interval_days=21, followup_until=None,
+            path=path,
+            name="P",
+            goal="",
+            starts_on=dt.date(2027, 2, 1),
+            ends_on=dt.date(2027, 1, 1),
+            units=[],
+            checkin_interval_days=21,
+            followup_until=None,
         )
 
 
 def test_calendar_has_one_event_per_day_with_join_link():
     path = path_create(
-        organisation=OrganisationFactory(), name="Vuosipolku", starts_on=dt.date(2027, 1, 10), template_key="year"
+        organisation=OrganisationFactory(),
+        name="Vuosipolku",
+        starts_on=dt.date(2027, 1, 10),
+        template_key="year",
     )
     ics = calendar_ics(path=path, days=path.workshop_days.all()).decode()
     assert ics.count("BEGIN:VEVENT") == 4

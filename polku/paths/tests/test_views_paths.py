@@ -23,7 +23,13 @@ def test_create_path_from_template_and_see_timeline(facilitator_client):
     unit = UnitFactory(organisation=org, name="Oulun osasto")
     response = facilitator_client.post(
         reverse("paths:create", args=[org.slug]),
-        {"template": "half_year", "name": "Kevään polku", "goal": "Uusia nuoria", "starts_on": "2027-02-01", "units": [unit.pk]},
+        {
+            "template": "half_year",
+            "name": "Kevään polku",
+            "goal": "Uusia nuoria",
+            "starts_on": "2027-02-01",
+            "units": [unit.pk],
+        },
     )
     path = Path.objects.get(organisation=org)
     assert response.status_code == 302
@@ -31,7 +37,7 @@ def test_create_path_from_template_and_see_timeline(facilitator_client):
     page = facilitator_client.get(response["Location"]).content.decode()
     assert "Kevään polku" in page
     assert "Aikajana" in page
-    assert page.count('class="day') == 3
+    assert page.count('<li class="day') == 3
     assert "Oulun osasto" in page
 
 
@@ -55,7 +61,12 @@ def test_workshop_day_remote_needs_video_link(facilitator_client):
     path = path_create(organisation=org, name="P", starts_on=dt.date(2027, 1, 1))
     response = facilitator_client.post(
         reverse("paths:day_create", args=[org.slug, path.pk]),
-        {"title": "Etäpaja", "starts_at": "2027-01-10T09:00", "ends_at": "2027-01-10T12:00", "mode": "remote"},
+        {
+            "title": "Etäpaja",
+            "starts_at": "2027-01-10T09:00",
+            "ends_at": "2027-01-10T12:00",
+            "mode": "remote",
+        },
     )
     assert response.status_code == 200
     assert "Etätyöpaja tai hybridityöpaja tarvitsee videolinkin." in response.content.decode()
@@ -66,7 +77,9 @@ def test_agenda_move_down_reorders(facilitator_client):
     org = facilitator_client.membership.organisation
     from polku.paths.services import path_create
 
-    path = path_create(organisation=org, name="P", starts_on=dt.date(2027, 1, 1), template_key="one_day")
+    path = path_create(
+        organisation=org, name="P", starts_on=dt.date(2027, 1, 1), template_key="one_day"
+    )
     day = path.workshop_days.get()
     first, second = list(day.agenda_slots.all())[:2]
     facilitator_client.post(
@@ -82,13 +95,17 @@ def test_calendar_feed_by_token_and_reset_revokes(facilitator_client):
     org = facilitator_client.membership.organisation
     from polku.paths.services import path_create
 
-    path = path_create(organisation=org, name="P", starts_on=dt.date(2027, 1, 1), template_key="year")
+    path = path_create(
+        organisation=org, name="P", starts_on=dt.date(2027, 1, 1), template_key="year"
+    )
     old = path.calendar_token
     response = client.get(reverse("paths:calendar_feed", args=[old]))
     assert response.status_code == 200
     assert response["Content-Type"] == "text/calendar; charset=utf-8"
     assert response.content.decode().count("BEGIN:VEVENT") == 4
-    facilitator_client.post(reverse("paths:edit", args=[org.slug, path.pk]), {"action": "reset_calendar"})
+    facilitator_client.post(
+        reverse("paths:edit", args=[org.slug, path.pk]), {"action": "reset_calendar"}
+    )
     assert client.get(reverse("paths:calendar_feed", args=[old])).status_code == 404
 
 
@@ -100,10 +117,20 @@ def test_invitation_accept_flow_creates_account_and_membership(facilitator_clien
 
     org = facilitator_client.membership.organisation
     _, token = invitation_create(
-        organisation=org, email="uusi@example.org", role="viewer", invited_by=facilitator_client.membership.user
+        organisation=org,
+        email="uusi@example.org",
+        role="viewer",
+        invited_by=facilitator_client.membership.user,
     )
     url = reverse("organisations:invitation_accept", args=[token])
-    response = client.post(url, {"name": "Uusi", "password1": "hyvin-pitka-salasana-42", "password2": "hyvin-pitka-salasana-42"})
+    response = client.post(
+        url,
+        {
+            "name": "Uusi",
+            "password1": "hyvin-pitka-salasana-42",
+            "password2": "hyvin-pitka-salasana-42",
+        },
+    )
     assert response.status_code == 302
     assert Membership.objects.get(organisation=org, user__email="uusi@example.org").role == "viewer"
     again = client.get(url)

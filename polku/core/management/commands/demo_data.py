@@ -8,4 +8,6 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         created = demo.load_demo()
-        self.stdout.write("Demo data loaded." if created else "Demo data already present; nothing added.")
+        self.stdout.write(
+            "Demo data loaded." if created else "Demo data already present; nothing added."
+        )
