@@ -19,3 +19,8 @@ def _local_secret_key() -> str:
 
 SECRET_KEY = _local_secret_key()
 DEBUG = os.environ.get("DEBUG", "1") == "1"
+
+# Serve static files straight from the app directories (no collectstatic needed for make run).
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+STATIC_ROOT.mkdir(exist_ok=True)
