@@ -1,0 +1,141 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from polku.juries.models import Draw, Response, Vote
+from polku.paths.forms import DateInput
+from polku.workshops.models import WorkshopDay
+
+
+class JuryForm(forms.Form):
+    question = forms.CharField(
+        label=_("Question"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("One question the jury answers, e.g. How should our reception work?"),
+    )
+    commissioner = forms.CharField(
+        label=_("Commissioner"),
+        max_length=200,
+        help_text=_("Who owns the question and answers the recommendations (name and role)."),
+    )
+    commitment = forms.CharField(
+        label=_("Commissioner's commitment"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("For example: I answer each recommendation in writing within 4 weeks."),
+    )
+    response_days = forms.IntegerField(
+        label=_("Response time (days)"), min_value=1, max_value=365, initial=28
+    )
+    steering_group = forms.CharField(
+        label=_("Steering group"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("One member per line. The steering group guards impartiality."),
+    )
+    panel_size = forms.IntegerField(label=_("Panel size"), min_value=2, max_value=200, initial=12)
+    max_per_team = forms.IntegerField(
+        label=_("At most per team"),
+        min_value=1,
+        max_value=200,
+        required=False,
+        help_text=_("Leave empty for no limit. Needs a team column in the pool file."),
+    )
+    sessions = forms.ModelMultipleChoiceField(
+        label=_("Sessions (workshop days of the path)"),
+        queryset=WorkshopDay.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args, path, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["sessions"].queryset = path.workshop_days.all()
+
+
+class PoolImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("Pool file (CSV or XLSX)"),
+        help_text=_(
+            "Columns: id, name, email, then one column per attribute (e.g. unit, role, shift, "
+            "age band); optional team. Only people who volunteered."
+        ),
+    )
+
+
+class AttributeValuesForm(forms.Form):
+    text = forms.CharField(
+        label=_("Allowed values"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_(
+            "One attribute per line, e.g. shift: day, evening, night. Unit values are checked against the organisation's units."
+        ),
+    )
+
+
+class ExclusionForm(forms.Form):
+    pseudonym = forms.CharField(label=_("Pseudonym"), max_length=20)
+    excluded = forms.BooleanField(label=_("Excluded"), required=False)
+    reason = forms.CharField(label=_("Reason"), max_length=200, required=False)
+
+
+class DrawForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=_("Source of the draw"),
+        choices=Draw.InputKind.choices,
+        widget=forms.RadioSelect,
+        initial="dice",
+    )
+    digits = forms.CharField(
+        label=_("Digits"),
+        max_length=200,
+        help_text=_(
+            "Dice rolled in front of everyone, in order (e.g. 3 5 1 6 2), or the digits of a published value."
+        ),
+    )
+
+
+class RedrawForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason for a new draw"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "The reason is published in the audit log. The old commitment stays there too."
+        ),
+    )
+
+
+class RecommendationForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=200)
+    body = forms.CharField(
+        label=_("Text"), required=False, widget=forms.Textarea(attrs={"rows": 8})
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
+class VoteForm(forms.Form):
+    level = forms.TypedChoiceField(
+        label=_("Your view"), choices=Vote.Level.choices, coerce=int, widget=forms.RadioSelect
+    )
+
+
+class StatementForm(forms.Form):
+    intro = forms.CharField(
+        label=_("Introduction"), required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
+
+
+class ResponseForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=_("Decision"), choices=Response.Decision.choices, widget=forms.RadioSelect
+    )
+    reasons = forms.CharField(label=_("Reasons"), widget=forms.Textarea(attrs={"rows": 4}))
+
+
+class ActionForm(forms.Form):
+    title = forms.CharField(label=_("Action"), max_length=200)
+    owner = forms.CharField(label=_("Responsible"), max_length=200, required=False)
+    due_on = forms.DateField(label=_("Due"), required=False, widget=DateInput())
+
+
+class VerifyForm(forms.Form):
+    file = forms.FileField(label=_("Lottery file (JSON)"))

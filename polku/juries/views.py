@@ -1,0 +1,904 @@
+import csv
+import json
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from polku.core.tenancy import organisation_view
+from polku.juries import lottery_adapter as lottery
+from polku.juries import selectors, services
+from polku.juries.explain import verify_texts
+from polku.juries.forms import (
+    ActionForm,
+    AttributeValuesForm,
+    DrawForm,
+    ExclusionForm,
+    JuryForm,
+    PoolImportForm,
+    RecommendationForm,
+    RedrawForm,
+    ResponseForm,
+    StatementForm,
+    VerifyForm,
+    VoteForm,
+)
+from polku.juries.models import Jury, JuryMember, LotteryRun
+from polku.organisations.rules import has_perm
+from polku.paths.selectors import path_get, path_queryset
+
+MAX_VERIFY_BYTES = 20 * 1024 * 1024
+
+
+def _jury(request: HttpRequest, pk: int) -> Jury:
+    return selectors.jury_get(membership=request.membership, pk=pk)  # type: ignore[attr-defined]
+
+
+def _url(request: HttpRequest, name: str, jury: Jury, *args) -> str:
+    return reverse(f"juries:{name}", args=[request.organisation.slug, jury.pk, *args])  # type: ignore[attr-defined]
+
+
+def _ctx(request: HttpRequest, jury: Jury, tab: str, **extra) -> dict:
+    return {
+        "jury": jury,
+        "tab": tab,
+        "can_manage": has_perm(request.membership, "jury.manage"),  # type: ignore[attr-defined]
+        **extra,
+    }
+
+
+def _error_list(exc: ValidationError) -> list[str]:
+    return list(exc.messages)
+
+
+# -- frame ----------------------------------------------------------------------------------
+@organisation_view("jury.view")
+def jury_list(request: HttpRequest) -> HttpResponse:
+    membership = request.membership  # type: ignore[attr-defined]
+    return render(
+        request,
+        "juries/jury_list.html",
+        {
+            "juries": selectors.jury_list(membership=membership),
+            "paths": path_queryset(membership=membership),
+            "can_manage": has_perm(membership, "jury.manage"),
+        },
+    )
+
+
+@organisation_view("jury.manage")
+def jury_create(request: HttpRequest) -> HttpResponse:
+    try:
+        path_pk = int(request.GET.get("path") or request.POST.get("path") or 0)
+    except ValueError:
+        raise Http404
+    path = path_get(membership=request.membership, pk=path_pk)  # type: ignore[attr-defined]
+    form = JuryForm(request.POST or None, path=path)
+    if request.method == "POST" and form.is_valid():
+        try:
+            jury = services.jury_create(path=path, created_by=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Jury created. Next, import the pool of volunteers."))
+            return redirect(_url(request, "pool", jury))
+    return render(request, "juries/jury_form.html", {"form": form, "path": path, "jury": None})
+
+
+@organisation_view("jury.manage")
+def jury_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    jury = _jury(request, pk)
+    initial = {
+        "question": jury.question,
+        "commissioner": jury.commissioner,
+        "commitment": jury.commitment,
+        "response_days": jury.response_days,
+        "steering_group": jury.steering_group,
+        "panel_size": jury.panel_size,
+        "max_per_team": jury.max_per_team,
+        "sessions": jury.sessions.all(),
+    }
+    form = JuryForm(request.POST or None, path=jury.path, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.jury_update(jury=jury, actor=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Jury saved."))
+            return redirect(_url(request, "detail", jury))
+    return render(request, "juries/jury_form.html", {"form": form, "path": jury.path, "jury": jury})
+
+
+@organisation_view("jury.view")
+def jury_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    jury = _jury(request, pk)
+    draw = selectors.draw_current(jury=jury)
+    members = selectors.panel_members(jury=jury, draw=draw)
+    steps = [
+        (_("Frame"), True),
+        (_("Pool"), jury.pool.exists()),
+        (_("Quotas"), jury.quotas.exists()),
+        (_("Lottery committed"), draw is not None),
+        (_("Panel drawn"), draw is not None and draw.panel_index is not None),
+        (_("Recommendations"), jury.recommendations.exists()),
+        (_("Statement published"), jury.statement_published_at is not None),
+    ]
+    return render(
+        request,
+        "juries/jury_detail.html",
+        _ctx(
+            request,
+            jury,
+            "detail",
+            steps=steps,
+            sessions=jury.sessions.all(),
+            steering=[line for line in jury.steering_group.splitlines() if line.strip()],
+            member_count=len([m for m in members if m.status != JuryMember.Status.DECLINED]),
+        ),
+    )
+
+
+# -- pool -----------------------------------------------------------------------------------
+@organisation_view("jury.manage")
+def pool(request: HttpRequest, pk: int) -> HttpResponse:
+    jury = _jury(request, pk)
+    import_form = PoolImportForm()
+    values_form = AttributeValuesForm(
+        initial={
+            "text": "\n".join(
+                f"{k}: {', '.join(v)}" for k, v in (jury.attribute_values or {}).items()
+            )
+        }
+    )
+    import_errors: list[str] = []
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if action == "import":
+            import_form = PoolImportForm(request.POST, request.FILES)
+            if import_form.is_valid():
+                upload = import_form.cleaned_data["file"]
+                try:
+                    count = services.pool_import(
+                        jury=jury,
+                        filename=upload.name,
+                        content=upload.read(services.MAX_IMPORT_BYTES + 1),
+                        actor=request.user,  # type: ignore[arg-type]
+                    )
+                except ValidationError as exc:
+                    import_errors = _error_list(exc)
+                else:
+                    messages.success(
+                        request, _("%(n)d people imported into the pool.") % {"n": count}
+                    )
+                    return redirect(_url(request, "pool", jury))
+        elif action == "values":
+            values_form = AttributeValuesForm(request.POST)
+            if values_form.is_valid():
+                try:
+                    services.jury_attribute_values_set(
+                        jury=jury,
+                        text=values_form.cleaned_data["text"],
+                        actor=request.user,  # type: ignore[arg-type]
+                    )
+                except ValidationError as exc:
+                    values_form.add_error("text", exc)
+                else:
+                    messages.success(request, _("Allowed values saved."))
+                    return redirect(_url(request, "pool", jury))
+        elif action == "exclude":
+            form = ExclusionForm(request.POST)
+            if form.is_valid():
+                member = jury.pool.filter(pseudonym=form.cleaned_data["pseudonym"]).first()
+                if member is None:
+                    raise Http404
+                try:
+                    services.pool_member_exclude(
+                        member=member,
+                        excluded=form.cleaned_data["excluded"],
+                        reason=form.cleaned_data["reason"],
+                        actor=request.user,  # type: ignore[arg-type]
+                    )
+                except ValidationError as exc:
+                    messages.error(request, " ".join(exc.messages))
+                else:
+                    messages.success(request, _("Saved."))
+            return redirect(_url(request, "pool", jury))
+    people = list(jury.pool.all())
+    attributes = sorted({a for p in people for a in p.attributes})
+    return render(
+        request,
+        "juries/pool.html",
+        _ctx(
+            request,
+            jury,
+            "pool",
+            import_form=import_form,
+            values_form=values_form,
+            import_errors=import_errors,
+            people=people,
+            attributes=attributes,
+            summary=selectors.pool_summary(jury=jury),
+            locked=services.draw_active(jury=jury) is not None,
+        ),
+    )
+
+
+# -- quotas ---------------------------------------------------------------------------------
+def _int_or_none(value: str | None) -> int | None:
+    value = (value or "").strip()
+    if not value:
+        return None
+    return int(value)
+
+
+def _float_or_none(value: str | None) -> float | None:
+    value = (value or "").strip().replace(",", ".").rstrip("%").strip()
+    if not value:
+        return None
+    return float(value)
+
+
+@organisation_view("jury.manage")
+def quotas(request: HttpRequest, pk: int) -> HttpResponse:
+    jury = _jury(request, pk)
+    summary = selectors.pool_summary(jury=jury)
+    existing = {(q.attribute, q.value): q for q in jury.quotas.all()}
+    errors: list[str] = []
+    posted: dict[str, str] = {}
+    if request.method == "POST":
+        posted = request.POST.dict()
+        proportional = request.POST.get("action") == "proportional"
+        new_quotas = []
+        try:
+            for ai, (attribute, values) in enumerate(summary.items()):
+                shares = {}
+                for vi, value in enumerate(values):
+                    share = _float_or_none(posted.get(f"q-{ai}-{vi}-share"))
+                    if share is not None:
+                        if share < 0:
+                            raise ValueError
+                        shares[value] = share
+                seats = (
+                    services.quotas_from_shares(
+                        k=jury.panel_size, attribute=attribute, shares=shares
+                    )
+                    if proportional and shares
+                    else {}
+                )
+                for vi, value in enumerate(values):
+                    if value in seats:
+                        lo, hi = seats[value]
+                    elif proportional and shares:
+                        lo, hi = 0, 0
+                    else:
+                        lo_raw = _int_or_none(posted.get(f"q-{ai}-{vi}-min"))
+                        hi_raw = _int_or_none(posted.get(f"q-{ai}-{vi}-max"))
+                        if lo_raw is None and hi_raw is None:
+                            continue
+                        lo = lo_raw or 0
+                        hi = jury.panel_size if hi_raw is None else hi_raw
+                    new_quotas.append(
+                        {
+                            "attribute": attribute,
+                            "value": value,
+                            "min": lo,
+                            "max": hi,
+                            "share": shares.get(value),
+                        }
+                    )
+        except ValueError:
+            errors.append(_("Seats must be whole numbers and shares non-negative numbers."))
+        if not errors:
+            try:
+                services.quotas_set(
+                    jury=jury,
+                    quotas=new_quotas,
+                    reason=request.POST.get("reason", ""),
+                    actor=request.user,  # type: ignore[arg-type]
+                )
+            except ValidationError as exc:
+                errors = _error_list(exc)
+            else:
+                messages.success(request, _("Quotas saved."))
+                return redirect(_url(request, "quotas", jury))
+    groups = []
+    for ai, (attribute, values) in enumerate(summary.items()):
+        rows = []
+        for vi, (value, count) in enumerate(values.items()):
+            q = existing.get((attribute, value))
+            prefix = f"q-{ai}-{vi}"
+            rows.append(
+                {
+                    "value": value,
+                    "count": count,
+                    "prefix": prefix,
+                    "min": posted.get(f"{prefix}-min", q.min_seats if q else ""),
+                    "max": posted.get(f"{prefix}-max", q.max_seats if q else ""),
+                    "share": posted.get(
+                        f"{prefix}-share",
+                        f"{q.population_share:g}" if q and q.population_share is not None else "",
+                    ),
+                }
+            )
+        groups.append({"attribute": attribute, "rows": rows})
+    feasibility = services.jury_feasibility(jury=jury) if summary else None
+    return render(
+        request,
+        "juries/quotas.html",
+        _ctx(
+            request,
+            jury,
+            "quotas",
+            groups=groups,
+            errors=errors,
+            reason=posted.get("reason", ""),
+            feasibility=feasibility,
+            locked=services.draw_active(jury=jury) is not None,
+        ),
+    )
+
+
+# -- lottery --------------------------------------------------------------------------------
+@organisation_view("jury.view")
+def lottery_page(request: HttpRequest, pk: int) -> HttpResponse:
+    jury = _jury(request, pk)
+    draw = selectors.draw_current(jury=jury)
+    preview = selectors.run_latest(jury=jury, method=LotteryRun.Method.MAXIMIN)
+    leximin = selectors.run_latest(jury=jury, method=LotteryRun.Method.LEXIMIN)
+    current_hash = (
+        services.instance_hash(services.jury_instance_data(jury=jury)) if jury.pool.exists() else ""
+    )
+    feasibility = (
+        services.jury_feasibility(jury=jury) if draw is None and jury.pool.exists() else None
+    )
+    voided = list(jury.draws.filter(voided_at__isnull=False))
+    return render(
+        request,
+        "juries/lottery.html",
+        _ctx(
+            request,
+            jury,
+            "lottery",
+            draw=draw,
+            preview=preview,
+            leximin=leximin,
+            current_hash=current_hash,
+            feasibility=feasibility,
+            draw_form=DrawForm(),
+            redraw_form=RedrawForm(),
+            members=selectors.panel_members(jury=jury, draw=draw),
+            voided=voided,
+            digits_dice=lottery.digits_per_chunk(draw.lottery["m"], "dice") if draw else None,
+            digits_decimal=lottery.digits_per_chunk(draw.lottery["m"], "decimal") if draw else None,
+        ),
+    )
+
+
+@require_POST
+@organisation_view("jury.manage")
+def lottery_action(request: HttpRequest, pk: int) -> HttpResponse:
+    jury = _jury(request, pk)
+    action = request.POST.get("action")
+    try:
+        if action == "preview":
+            run = services.run_preview(jury=jury, actor=request.user)  # type: ignore[arg-type]
+            if run.status == LotteryRun.Status.FAILED:
+                messages.error(
+                    request, _("The computation failed: %(error)s") % {"error": run.error}
+                )
+            else:
+                messages.success(request, _("MAXIMIN preview computed."))
+        elif action == "leximin":
+            services.run_leximin_start(jury=jury, actor=request.user)  # type: ignore[arg-type]
+            messages.success(
+                request, _("LEXIMIN computation started. This page updates when it is ready.")
+            )
+        elif action == "commit":
+            run = jury.runs.filter(pk=request.POST.get("run") or 0).first()
+            if run is None:
+                raise ValidationError(_("Compute the LEXIMIN lottery first."))
+            services.draw_commit(jury=jury, run=run, actor=request.user)  # type: ignore[arg-type]
+            messages.success(request, _("Commitment published. Now draw in public."))
+        elif action == "draw":
+            draw = services.draw_active(jury=jury)
+            form = DrawForm(request.POST)
+            if draw is None:
+                raise ValidationError(_("Commit the lottery first."))
+            if not form.is_valid():
+                raise ValidationError(_("Choose the source and enter the digits."))
+            services.draw_enter(
+                draw=draw,
+                kind=form.cleaned_data["kind"],
+                digits=form.cleaned_data["digits"],
+                actor=request.user,  # type: ignore[arg-type]
+            )
+            messages.success(request, _("The panel has been drawn."))
+        elif action == "void":
+            draw = services.draw_active(jury=jury)
+            if draw is None:
+                raise ValidationError(_("There is no lottery to void."))
+            services.draw_void(draw=draw, reason=request.POST.get("reason", ""), actor=request.user)  # type: ignore[arg-type]
+            messages.success(
+                request, _("The lottery was voided and the reason logged. Commit a new one.")
+            )
+        else:
+            raise Http404
+    except ValidationError as exc:
+        for text in exc.messages:
+            messages.error(request, text)
+    return redirect(_url(request, "lottery", jury))
+
+
+@organisation_view("jury.view")
+def run_status(request: HttpRequest, pk: int, run_pk: int) -> HttpResponse:
+    jury = _jury(request, pk)
+    run = jury.runs.filter(pk=run_pk).first()
+    if run is None:
+        raise Http404
+    response = render(request, "juries/_run_status.html", _ctx(request, jury, "lottery", run=run))
+    if run.status in (LotteryRun.Status.DONE, LotteryRun.Status.FAILED):
+        response["HX-Refresh"] = "true"
+    return response
+
+
+@organisation_view("jury.view")
+def lottery_download(request: HttpRequest, pk: int, draw_pk: int) -> HttpResponse:
+    jury = _jury(request, pk)
+    draw = jury.draws.filter(pk=draw_pk).first()
+    if draw is None:
+        raise Http404
+    response = JsonResponse(
+        services.lottery_file(draw=draw), json_dumps_params={"ensure_ascii": False, "indent": 1}
+    )
+    response["Content-Disposition"] = (
+        f'attachment; filename="raati-{jury.pk}-arvonta-{draw.pk}.json"'
+    )
+    return response
+
+
+# -- fairness -------------------------------------------------------------------------------
+@organisation_view("jury.view")
+def fairness(request: HttpRequest, pk: int) -> HttpResponse:
+    jury = _jury(request, pk)
+    draw = selectors.draw_current(jury=jury)
+    run = selectors.run_latest(jury=jury, method=LotteryRun.Method.LEXIMIN) or selectors.run_latest(
+        jury=jury, method=LotteryRun.Method.MAXIMIN
+    )
+    report = selectors.fairness_report(jury=jury, draw=draw, run=run)
+    return render(
+        request, "juries/fairness.html", _ctx(request, jury, "fairness", report=report, draw=draw)
+    )
+
+
+@organisation_view("jury.view")
+def fairness_csv(request: HttpRequest, pk: int) -> HttpResponse:
+    jury = _jury(request, pk)
+    draw = selectors.draw_current(jury=jury)
+    run = selectors.run_latest(jury=jury, method=LotteryRun.Method.LEXIMIN) or selectors.run_latest(
+        jury=jury, method=LotteryRun.Method.MAXIMIN
+    )
+    report = selectors.fairness_report(jury=jury, draw=draw, run=run)
+    if report is None:
+        raise Http404
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="raati-{jury.pk}-reiluus.csv"'
+    response.write("\ufeff")
+    writer = csv.writer(response)
+    writer.writerow(
+        [
+            "pseudonym",
+            "probability",
+            "solver_probability",
+            "equal_share_k_over_n",
+            "below_equal_share",
+        ]
+    )
+    for row in report["rows"]:
+        writer.writerow(
+            [
+                row["pseudonym"],
+                f"{row['probability']:.6f}",
+                f"{row['solver']:.6f}",
+                f"{report['equal_share']:.6f}",
+                int(row["below"]),
+            ]
+        )
+    writer.writerow([])
+    writer.writerow(["summary", "value"])
+    for key in (
+        "n",
+        "k",
+        "equal_share",
+        "min",
+        "max",
+        "gini",
+        "share_below_equal",
+        "distinct_panels",
+        "support",
+        "method",
+    ):
+        value = report[key]
+        writer.writerow([key, f"{value:.6f}" if isinstance(value, float) else value])
+    writer.writerow([])
+    writer.writerow(["attribute", "value", "min", "max", "drawn_panel"])
+    for row in report["quota_rows"]:
+        q = row["quota"]
+        writer.writerow(
+            [
+                q.attribute,
+                q.value,
+                q.min_seats,
+                q.max_seats,
+                "" if row["seated"] is None else row["seated"],
+            ]
+        )
+    return response
+
+
+# -- panel and invitations -------------------------------------------------------------------
+@organisation_view("jury.manage")
+def panel(request: HttpRequest, pk: int) -> HttpResponse:
+    jury = _jury(request, pk)
+    draw = selectors.draw_current(jury=jury)
+    if request.method == "POST":
+        try:
+            count = services.members_invite(jury=jury, actor=request.user)  # type: ignore[arg-type]
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("%(n)d invitations sent.") % {"n": count})
+        return redirect(_url(request, "panel", jury))
+    members = selectors.panel_members(jury=jury, draw=draw)
+    return render(
+        request,
+        "juries/panel.html",
+        _ctx(
+            request,
+            jury,
+            "panel",
+            draw=draw,
+            members=members,
+            to_invite=sum(1 for m in members if m.status == JuryMember.Status.SELECTED),
+            quota_rows=selectors.quota_rows(jury=jury, draw=draw),
+        ),
+    )
+
+
+@organisation_view("jury.view")
+def audit(request: HttpRequest, pk: int) -> HttpResponse:
+    jury = _jury(request, pk)
+    ok, bad_seq = services.audit_verify(jury=jury)
+    return render(
+        request,
+        "juries/audit.html",
+        _ctx(
+            request,
+            jury,
+            "audit",
+            entries=selectors.audit_entries(jury=jury),
+            chain_ok=ok,
+            bad_seq=bad_seq,
+        ),
+    )
+
+
+# -- recommendations ------------------------------------------------------------------------
+@organisation_view("jury.view")
+def recommendations(request: HttpRequest, pk: int) -> HttpResponse:
+    jury = _jury(request, pk)
+    form = RecommendationForm(request.POST or None)
+    if request.method == "POST":
+        if not has_perm(request.membership, "jury.manage"):  # type: ignore[attr-defined]
+            raise Http404
+        if form.is_valid():
+            try:
+                services.recommendation_create(
+                    jury=jury,
+                    title=form.cleaned_data["title"],
+                    body=form.cleaned_data["body"],
+                    actor_label=services._actor(request.user),  # type: ignore[arg-type]
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(request, _("Recommendation added."))
+                return redirect(_url(request, "recommendations", jury))
+    return render(
+        request,
+        "juries/recommendations.html",
+        _ctx(
+            request,
+            jury,
+            "recommendations",
+            recs=selectors.recommendations_with_support(jury=jury),
+            form=form,
+        ),
+    )
+
+
+def _edit_recommendation(
+    request: HttpRequest, rec, actor_label: str, template: str, ctx: dict, done_url: str
+):
+    form = RecommendationForm(
+        request.POST or None, initial={"title": rec.title, "body": rec.body, "version": rec.version}
+    )
+    conflict = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.recommendation_update(
+                recommendation=rec,
+                title=form.cleaned_data["title"],
+                body=form.cleaned_data["body"],
+                expected_version=form.cleaned_data["version"] or 0,
+                actor_label=actor_label,
+            )
+        except services.VersionConflict as exc:
+            conflict = exc.current
+            form = RecommendationForm(
+                initial={
+                    "title": conflict.title,
+                    "body": conflict.body,
+                    "version": conflict.version,
+                }
+            )
+            form.add_error(None, exc)
+            ctx["mine"] = {
+                "title": request.POST.get("title", ""),
+                "body": request.POST.get("body", ""),
+            }
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Recommendation saved."))
+            return redirect(done_url)
+    return render(request, template, {**ctx, "form": form, "rec": rec, "conflict": conflict})
+
+
+@organisation_view("jury.manage")
+def recommendation_edit(request: HttpRequest, pk: int, rec_pk: int) -> HttpResponse:
+    jury = _jury(request, pk)
+    rec = jury.recommendations.filter(pk=rec_pk).first()
+    if rec is None:
+        raise Http404
+    return _edit_recommendation(
+        request,
+        rec,
+        services._actor(request.user),  # type: ignore[arg-type]
+        "juries/recommendation_edit.html",
+        _ctx(request, jury, "recommendations"),
+        _url(request, "recommendations", jury),
+    )
+
+
+# -- statement and response -------------------------------------------------------------------
+@organisation_view("jury.view")
+def statement(request: HttpRequest, pk: int) -> HttpResponse:
+    jury = _jury(request, pk)
+    form = StatementForm(request.POST or None, initial={"intro": jury.statement_intro})
+    if request.method == "POST":
+        if not has_perm(request.membership, "jury.manage"):  # type: ignore[attr-defined]
+            raise Http404
+        if form.is_valid():
+            try:
+                services.statement_publish(
+                    jury=jury, intro=form.cleaned_data["intro"], actor=request.user
+                )  # type: ignore[arg-type]
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(
+                    request, _("Statement published. The commissioner's answers are now due.")
+                )
+                return redirect(_url(request, "statement", jury))
+    recs = selectors.recommendations_with_support(jury=jury)
+    for rec in recs:
+        rec.action_list = list(rec.actions.all())  # type: ignore[attr-defined]
+    return render(
+        request,
+        "juries/statement.html",
+        _ctx(
+            request,
+            jury,
+            "statement",
+            recs=recs,
+            form=form,
+            jurors=jury.members.filter(
+                status=JuryMember.Status.ACCEPTED, draw__voided_at__isnull=True
+            ).count(),
+        ),
+    )
+
+
+@organisation_view("jury.view")
+def statement_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    from django.template.loader import render_to_string
+    from weasyprint import HTML
+
+    jury = _jury(request, pk)
+    if jury.statement_published_at is None:
+        raise Http404
+    html = render_to_string(
+        "juries/statement_pdf.html",
+        {"jury": jury, "recs": selectors.recommendations_with_support(jury=jury)},
+        request=request,
+    )
+    pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="raati-{jury.pk}-kannanotto.pdf"'
+    return response
+
+
+@organisation_view("jury.manage")
+def response_edit(request: HttpRequest, pk: int, rec_pk: int) -> HttpResponse:
+    jury = _jury(request, pk)
+    rec = jury.recommendations.filter(pk=rec_pk).first()
+    if rec is None:
+        raise Http404
+    current = getattr(rec, "response", None) if hasattr(rec, "response") else None
+    form = ResponseForm(
+        request.POST or None,
+        initial={"decision": current.decision, "reasons": current.reasons} if current else {},
+    )
+    action_form = ActionForm(request.POST or None, prefix="action")
+    if request.method == "POST":
+        if request.POST.get("action") == "followup":
+            form = ResponseForm(
+                initial={"decision": current.decision, "reasons": current.reasons}
+                if current
+                else {}
+            )
+            if action_form.is_valid():
+                try:
+                    services.action_create(
+                        recommendation=rec, actor=request.user, **action_form.cleaned_data
+                    )  # type: ignore[arg-type]
+                except ValidationError as exc:
+                    action_form.add_error(None, exc)
+                else:
+                    messages.success(request, _("Action added to the path."))
+                    return redirect(_url(request, "statement", jury))
+        else:
+            action_form = ActionForm(prefix="action")
+            if form.is_valid():
+                try:
+                    services.response_save(
+                        recommendation=rec, actor=request.user, **form.cleaned_data
+                    )  # type: ignore[arg-type]
+                except ValidationError as exc:
+                    form.add_error(None, exc)
+                else:
+                    messages.success(request, _("Response saved."))
+                    return redirect(_url(request, "statement", jury))
+    return render(
+        request,
+        "juries/response_form.html",
+        _ctx(
+            request, jury, "statement", rec=rec, form=form, action_form=action_form, current=current
+        ),
+    )
+
+
+# -- public: verify, juror's own page --------------------------------------------------------
+def verify(request: HttpRequest) -> HttpResponse:
+    """Anyone can re-check a published lottery file (no login)."""
+    form = VerifyForm(request.POST or None, request.FILES or None)
+    result = None
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        raw = upload.read(MAX_VERIFY_BYTES + 1)
+        try:
+            if len(raw) > MAX_VERIFY_BYTES:
+                raise ValueError
+            data = json.loads(raw.decode("utf-8-sig"))
+        except (ValueError, UnicodeDecodeError):
+            codes, facts = ["format"], {}
+        else:
+            codes, facts = lottery.verify_lottery_file(data)
+        result = {"ok": not codes, "problems": verify_texts(codes), "facts": facts}
+    return render(request, "juries/verify.html", {"form": form, "result": result})
+
+
+def member(request: HttpRequest, token: str) -> HttpResponse:
+    juror = services.member_by_token(token=token)
+    if juror is None:
+        return render(request, "juries/member_invalid.html", status=404)
+    jury = juror.jury
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action in ("accept", "decline"):
+                services.member_respond(member=juror, accept=action == "accept")
+                if action == "accept":
+                    messages.success(request, _("Thank you! You are a member of the jury."))
+                else:
+                    messages.success(
+                        request, _("Thank you for letting us know. An alternate will be invited.")
+                    )
+                    return redirect("juries:member_done")
+            elif action == "vote":
+                rec = jury.recommendations.filter(
+                    pk=request.POST.get("recommendation") or 0
+                ).first()
+                form = VoteForm(request.POST)
+                if rec is None or not form.is_valid():
+                    raise ValidationError(_("Choose one of the five options."))
+                services.vote_cast(
+                    member=juror, recommendation=rec, level=form.cleaned_data["level"]
+                )
+                messages.success(request, _("Your view was saved."))
+        except ValidationError as exc:
+            for text in exc.messages:
+                messages.error(request, text)
+        return redirect("juries:member", token=token)
+    recs = (
+        selectors.recommendations_with_support(jury=jury)
+        if juror.status == JuryMember.Status.ACCEPTED
+        else []
+    )
+    votes = selectors.member_votes(member=juror)
+    for rec in recs:
+        rec.my_vote = votes.get(rec.pk)  # type: ignore[attr-defined]
+    return render(
+        request,
+        "juries/member.html",
+        {
+            "juror": juror,
+            "jury": jury,
+            "sessions": jury.sessions.all(),
+            "recs": recs,
+            "levels": VoteForm.base_fields["level"].choices,
+            "token": token,
+        },
+    )
+
+
+def member_recommendation_edit(request: HttpRequest, token: str, rec_pk: int) -> HttpResponse:
+    juror = services.member_by_token(token=token)
+    if juror is None or juror.status != JuryMember.Status.ACCEPTED:
+        return render(request, "juries/member_invalid.html", status=404)
+    rec = juror.jury.recommendations.filter(pk=rec_pk).first()
+    if rec is None:
+        raise Http404
+    done = reverse("juries:member", args=[token])
+    return _edit_recommendation(
+        request,
+        rec,
+        juror.pool_member.pseudonym,
+        "juries/member_recommendation_edit.html",
+        {"jury": juror.jury, "token": token},
+        done,
+    )
+
+
+def member_new_recommendation(request: HttpRequest, token: str) -> HttpResponse:
+    juror = services.member_by_token(token=token)
+    if juror is None or juror.status != JuryMember.Status.ACCEPTED:
+        return render(request, "juries/member_invalid.html", status=404)
+    form = RecommendationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.recommendation_create(
+                jury=juror.jury,
+                title=form.cleaned_data["title"],
+                body=form.cleaned_data["body"],
+                actor_label=juror.pool_member.pseudonym,
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Recommendation added."))
+            return redirect("juries:member", token=token)
+    return render(
+        request,
+        "juries/member_recommendation_edit.html",
+        {"jury": juror.jury, "token": token, "form": form, "rec": None},
+    )
+
+
+def member_done(request: HttpRequest) -> HttpResponse:
+    return render(request, "juries/member_done.html")
