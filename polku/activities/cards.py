@@ -1,0 +1,258 @@
+"""A card wall with themes: the shared core of topics, what_works, open_question, word_cloud.
+
+State (JSON)::
+
+    {"cards": {id: {"id", "text", "actor", "name", "unit", "hidden", "theme", "into", "paper"}},
+     "themes": {id: {"id", "name"}}, "next_theme": 1}
+
+Facilitator actions: hide, unhide, edit, merge (several cards into one), group (card → theme
+or none), theme_add, theme_rename, theme_delete, note (a card typed in from a paper flip-chart).
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from django.utils.translation import gettext_lazy as _
+
+from polku.activities.registry import ActivityType, Event, Rejected, ResultItem, clean_text
+
+CARD_ACTIONS = frozenset(
+    {
+        "hide",
+        "unhide",
+        "edit",
+        "merge",
+        "group",
+        "theme_add",
+        "theme_rename",
+        "theme_delete",
+        "note",
+    }
+)
+MAX_CARDS = 20_000
+MAX_THEMES = 60
+
+
+class CardWall(ActivityType):
+    input_kinds: ClassVar[frozenset[str]] = frozenset({"card"})
+    moderation_actions: ClassVar[frozenset[str]] = CARD_ACTIONS
+    provides_items = True
+    default_config: ClassVar[dict[str, Any]] = {"max_per_person": 5, "max_length": 200}
+    result_kind: ClassVar[str] = "card"
+    #: accept an optional unit tag from the participant (``what_works``)
+    unit_tag: ClassVar[bool] = False
+
+    def initial_state(self, config: dict[str, Any]) -> dict[str, Any]:
+        return {"cards": {}, "themes": {}, "next_theme": 1, "by_actor": {}}
+
+    # participant input --------------------------------------------------------------------
+    def reduce(self, state: dict[str, Any], event: Event, config: dict[str, Any]) -> None:
+        text = clean_text(event.data.get("text"), max_length=int(config["max_length"]))
+        mine = len(state["by_actor"].get(event.actor, ()))
+        if not event.facilitator and mine >= int(config["max_per_person"]):
+            raise Rejected(
+                _("You have already sent %(n)s. Thank you!") % {"n": config["max_per_person"]},
+                "limit",
+            )
+        if len(state["cards"]) >= MAX_CARDS:
+            raise Rejected(_("The wall is full."), "limit")
+        unit = event.unit
+        if self.unit_tag and isinstance(event.data.get("unit"), int):
+            unit = event.data["unit"]
+        state["cards"][event.id] = {
+            "id": event.id,
+            "text": text,
+            "actor": event.actor,
+            "name": "" if config["anonymous"] else event.name,
+            "unit": unit if self.unit_tag else None,
+            "hidden": False,
+            "theme": None,
+            "into": None,
+            "paper": event.facilitator,
+        }
+        state["by_actor"].setdefault(event.actor, []).append(event.id)
+
+    # facilitator actions ------------------------------------------------------------------
+    def _card(self, state: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
+        card = state["cards"].get(data.get("card"))
+        if card is None:
+            raise Rejected(_("No such card."), "invalid")
+        return card
+
+    def moderate(
+        self, state: dict[str, Any], action: str, data: dict[str, Any], config: dict[str, Any]
+    ) -> None:
+        if action in ("hide", "unhide"):
+            self._card(state, data)["hidden"] = action == "hide"
+        elif action == "edit":
+            card = self._card(state, data)
+            card["text"] = clean_text(data.get("text"), max_length=int(config["max_length"]))
+        elif action == "merge":
+            ids = data.get("cards")
+            if not isinstance(ids, list) or len(ids) < 2 or len(ids) > 200:
+                raise Rejected(_("Choose at least two cards to merge."), "invalid")
+            cards = [self._card(state, {"card": i}) for i in ids]
+            target = cards[0]
+            if target["into"]:
+                raise Rejected(_("That card is already merged."), "invalid")
+            for card in cards[1:]:
+                if card is not target:
+                    card["into"] = target["id"]
+                    card["theme"] = target["theme"]
+                    for other in state["cards"].values():  # keep merges one level deep
+                        if other["into"] == card["id"]:
+                            other["into"] = target["id"]
+        elif action == "group":
+            card = self._card(state, data)
+            theme = data.get("theme")
+            if theme is not None and theme not in state["themes"]:
+                raise Rejected(_("No such theme."), "invalid")
+            card["theme"] = theme
+            for other in state["cards"].values():
+                if other["into"] == card["id"]:
+                    other["theme"] = theme
+        elif action == "theme_add":
+            name = clean_text(data.get("name"), max_length=80)
+            if len(state["themes"]) >= MAX_THEMES:
+                raise Rejected(_("Too many themes."), "limit")
+            theme_id = f"t{state['next_theme']}"
+            state["next_theme"] += 1
+            state["themes"][theme_id] = {"id": theme_id, "name": name}
+        elif action == "theme_rename":
+            theme = state["themes"].get(data.get("theme"))
+            if theme is None:
+                raise Rejected(_("No such theme."), "invalid")
+            theme["name"] = clean_text(data.get("name"), max_length=80)
+        elif action == "theme_delete":
+            if data.get("theme") not in state["themes"]:
+                raise Rejected(_("No such theme."), "invalid")
+            del state["themes"][data["theme"]]
+            for card in state["cards"].values():
+                if card["theme"] == data["theme"]:
+                    card["theme"] = None
+        else:
+            raise Rejected(_("Unknown action."), "invalid")
+
+    # serialisation ------------------------------------------------------------------------
+    def _visible(self, state: dict[str, Any]) -> list[dict[str, Any]]:
+        return [c for c in state["cards"].values() if not c["hidden"] and not c["into"]]
+
+    def _merged_counts(self, state: dict[str, Any]) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for card in state["cards"].values():
+            if card["into"] and not card["hidden"]:
+                counts[card["into"]] = counts.get(card["into"], 0) + 1
+        return counts
+
+    def public_snapshot(
+        self, state: dict[str, Any], config: dict[str, Any], revealed: bool
+    ) -> dict[str, Any]:
+        return self._wall(state, config, revealed, cards=12, per_theme=5)
+
+    def _wall(
+        self,
+        state: dict[str, Any],
+        config: dict[str, Any],
+        revealed: bool,
+        *,
+        cards: int,
+        per_theme: int,
+    ) -> dict[str, Any]:
+        """Newest ``cards`` loose cards and ``per_theme`` cards per theme (bounded size)."""
+        visible = self._visible(state)
+        if config["hidden_until_reveal"] and not revealed:
+            return {"count": len(visible), "cards": [], "themes": []}
+        merged = self._merged_counts(state)
+        shown = [
+            {
+                "id": c["id"],
+                "text": c["text"],
+                "name": c["name"],
+                "theme": c["theme"],
+                "more": merged.get(c["id"], 0),
+            }
+            for c in visible
+        ]
+        grouped: dict[str | None, list[dict[str, Any]]] = {}
+        for card in shown:
+            grouped.setdefault(card["theme"], []).append(card)
+        themes = [
+            {
+                "id": t["id"],
+                "name": t["name"],
+                "n": len(grouped.get(t["id"], ())),
+                "cards": grouped.get(t["id"], [])[:per_theme],
+            }
+            for t in state["themes"].values()
+        ]
+        loose = grouped.get(None, [])
+        # Snapshots go to every screen: bounded size, newest loose cards first.
+        return {"count": len(visible), "cards": loose[-cards:][::-1], "themes": themes}
+
+    def presenter_snapshot(
+        self, state: dict[str, Any], config: dict[str, Any], revealed: bool
+    ) -> dict[str, Any]:
+        return self._wall(state, config, revealed, cards=60, per_theme=30)
+
+    def console_snapshot(self, state: dict[str, Any], config: dict[str, Any]) -> dict[str, Any]:
+        merged = self._merged_counts(state)
+        themes = list(state["themes"].values())
+        cards = [
+            {
+                "id": c["id"],
+                "text": c["text"],
+                "name": c["name"],
+                "theme": c["theme"],
+                "hidden": c["hidden"],
+                "paper": c["paper"],
+                "more": merged.get(c["id"], 0),
+            }
+            for c in state["cards"].values()
+            if not c["into"]
+        ]
+        return {
+            "count": len(cards),
+            "themes": [{**t, "cards": [c for c in cards if c["theme"] == t["id"]]} for t in themes],
+            "cards": [c for c in cards if c["theme"] is None],
+            "theme_options": [{"id": t["id"], "name": t["name"]} for t in themes],
+        }
+
+    def personal(self, state: dict[str, Any], actor: str, config: dict[str, Any]) -> dict[str, Any]:
+        cards = state["cards"]
+        mine = [
+            {"id": i, "text": cards[i]["text"]}
+            for i in state["by_actor"].get(actor, ())
+            if i in cards
+        ]
+        return {"cards": mine, "left": max(0, int(config["max_per_person"]) - len(mine))}
+
+    def items(self, state: dict[str, Any], config: dict[str, Any]) -> list[dict[str, Any]]:
+        visible = self._visible(state)
+        if state["themes"]:
+            themed = [{"id": t["id"], "text": t["name"]} for t in state["themes"].values()]
+            loose = [{"id": c["id"], "text": c["text"]} for c in visible if c["theme"] is None]
+            return themed + loose
+        return [{"id": c["id"], "text": c["text"]} for c in visible]
+
+    def results(self, state: dict[str, Any], config: dict[str, Any]) -> list[ResultItem]:
+        merged = self._merged_counts(state)
+        results = [
+            ResultItem(
+                kind="theme",
+                text=t["name"],
+                data={"cards": [c["text"] for c in self._visible(state) if c["theme"] == t["id"]]},
+            )
+            for t in state["themes"].values()
+        ]
+        results += [
+            ResultItem(
+                kind=self.result_kind,
+                text=c["text"],
+                score=float(1 + merged.get(c["id"], 0)),
+                unit=c["unit"],
+                data={"theme": state["themes"].get(c["theme"] or "", {}).get("name", "")},
+            )
+            for c in self._visible(state)
+        ]
+        return results

@@ -1,0 +1,37 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from polku.workshops.models import JOIN_CODE_ALPHABET
+
+
+class JoinCodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("Workshop code"),
+        max_length=12,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}
+        ),
+    )
+
+    def clean_code(self) -> str:
+        code = "".join(self.cleaned_data["code"].split()).upper()
+        if not code.isalnum() or any(ch not in JOIN_CODE_ALPHABET for ch in code):
+            raise forms.ValidationError(_("Check the code: it has letters and numbers only."))
+        return code
+
+
+class RememberForm(forms.Form):
+    secret = forms.CharField(
+        label=_("Email address or your own return code"),
+        max_length=254,
+        help_text=_(
+            "We store only a protected fingerprint of it, to recognise you at the next "
+            "workshop days of this path. We do not send you email."
+        ),
+    )
+
+
+class SlotConfigForm:
+    @staticmethod
+    def build(form_class: type[forms.Form], data, *, initial: dict) -> forms.Form:
+        return form_class(data, initial=initial)

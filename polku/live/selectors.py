@@ -1,0 +1,98 @@
+"""Reads for the live room."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from polku.live.models import LiveEvent, Participant
+from polku.workshops.models import WorkshopDay
+
+
+@dataclass
+class SlotData:
+    id: int
+    position: int
+    title: str
+    activity_type: str
+    config: dict[str, Any]
+
+
+@dataclass
+class RoomData:
+    day_id: int
+    code: str
+    title: str
+    status: str
+    path_id: int
+    organisation_slug: str
+    slots: list[SlotData]
+    units: list[dict[str, Any]]
+    events: list[dict[str, Any]] = field(default_factory=list)
+
+
+def workshop_day_by_code(*, code: str) -> WorkshopDay | None:
+    code = (code or "").strip().upper()
+    if not code or len(code) > 12 or not code.isalnum():
+        return None
+    return WorkshopDay.objects.select_related("path__organisation").filter(join_code=code).first()
+
+
+def room_data(*, code: str) -> RoomData | None:
+    """Everything a room needs to rebuild its state: the day, its agenda and its event log."""
+    day = workshop_day_by_code(code=code)
+    if day is None:
+        return None
+    slots = [
+        SlotData(s.pk, s.position, s.title, s.activity_type, s.config or {})
+        for s in day.agenda_slots.all()
+    ]
+    units = [{"id": u.pk, "name": u.name} for u in day.path.units.order_by("name")]
+    events = list(
+        LiveEvent.objects.filter(workshop_day=day)
+        .order_by("id")
+        .values("slot_id", "actor", "client_id", "kind", "data", "name", "unit_id_tag")
+    )
+    return RoomData(
+        day_id=day.pk,
+        code=day.join_code,
+        title=day.title,
+        status=day.status,
+        path_id=day.path_id,
+        organisation_slug=day.path.organisation.slug,
+        slots=slots,
+        units=units,
+        events=events,
+    )
+
+
+def participant_by_token_hash(*, day_id: int, token_hash: str) -> Participant | None:
+    return Participant.objects.filter(workshop_day_id=day_id, token_hash=token_hash).first()
+
+
+def participant_stored_data(*, participant: Participant, anon_actors: list[str]) -> dict[str, Any]:
+    """Everything stored about one participant (for the "what is stored about me" page)."""
+    named = list(participant.events.values("kind", "data", "created_at"))
+    anonymous = list(
+        LiveEvent.objects.filter(
+            workshop_day_id=participant.workshop_day_id, actor__in=anon_actors
+        ).values("kind", "data", "created_at")
+    )
+    return {
+        "participant": participant,
+        "named_events": named,
+        "anonymous_events": anonymous,
+    }
+
+
+def return_stats(*, path_id: int) -> dict[int, int]:
+    """Recognised participants per workshop day of a path (opted-in return keys)."""
+    rows = (
+        Participant.objects.filter(workshop_day__path_id=path_id)
+        .exclude(return_key="")
+        .values_list("workshop_day_id", "return_key")
+    )
+    seen: dict[int, set[str]] = {}
+    for day_id, key in rows:
+        seen.setdefault(day_id, set()).add(key)
+    return {day_id: len(keys) for day_id, keys in seen.items()}

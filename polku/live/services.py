@@ -1,0 +1,97 @@
+"""Writes for the live room: participants, the event log, going live."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from polku.live import identity
+from polku.live.models import LiveEvent, Participant
+from polku.workshops.models import WorkshopDay
+
+
+def participant_join(
+    *, day_id: int, token: str, nickname: str = "", unit_id: int | None = None
+) -> Participant:
+    """The participant for this token (created on first join). Token must be valid."""
+    if not identity.token_valid(token):
+        raise ValidationError(_("Your participant identifier is not valid."))
+    participant, _created = Participant.objects.get_or_create(
+        token_hash=identity.token_hash(token),
+        defaults={"workshop_day_id": day_id, "nickname": nickname[:40], "unit_id": unit_id},
+    )
+    if participant.workshop_day_id != day_id:
+        raise ValidationError(_("Your participant identifier is not valid."))
+    return participant
+
+
+def participant_update(*, participant: Participant, nickname: str, unit_id: int | None) -> None:
+    participant.nickname = nickname[:40]
+    participant.unit_id = unit_id
+    participant.save(update_fields=["nickname", "unit"])
+
+
+def participant_remember(*, participant: Participant, path_id: int, secret: str) -> None:
+    """Opt in to be recognised at later workshop days of the path (email or return code)."""
+    secret = secret.strip()
+    if not 4 <= len(secret) <= 254:
+        raise ValidationError(_("Give an email address or a return code of at least 4 characters."))
+    participant.return_key = identity.return_key(path_id=path_id, secret=secret)
+    participant.consented_at = timezone.now()
+    participant.save(update_fields=["return_key", "consented_at"])
+
+
+def participant_forget(*, participant: Participant, anon_actors: list[str]) -> int:
+    """Delete the participant and every input linked to them; returns the number removed."""
+    with transaction.atomic():
+        count = LiveEvent.objects.filter(
+            workshop_day_id=participant.workshop_day_id, actor__in=anon_actors
+        ).delete()[0]
+        count += participant.events.all().delete()[0]
+        participant.delete()
+    return count
+
+
+def events_store(*, rows: list[dict[str, Any]]) -> None:
+    """Store a batch of room events in one transaction; resends (same actor+client id) are no-ops."""
+    now = timezone.now()
+    objs = [
+        LiveEvent(
+            workshop_day_id=row["day_id"],
+            slot_id=row["slot_id"],
+            actor=row["actor"],
+            participant_id=row.get("participant_id"),
+            client_id=row["client_id"],
+            kind=row["kind"],
+            data=row["data"],
+            name=row.get("name", ""),
+            unit_id_tag=row.get("unit_id_tag"),
+            created_at=now,
+        )
+        for row in rows
+    ]
+    with transaction.atomic():
+        LiveEvent.objects.bulk_create(objs, ignore_conflicts=True, batch_size=500)
+
+
+def workshop_day_set_status(*, day: WorkshopDay, status: str) -> WorkshopDay:
+    if status not in WorkshopDay.Status.values:
+        raise ValidationError(_("Unknown status."))
+    day.status = status
+    day.save(update_fields=["status", "updated_at"])
+    return day
+
+
+def slot_config_update(*, slot, activity, values: dict[str, Any]):  # type: ignore[no-untyped-def]
+    """Save an agenda slot's activity settings (only keys the activity knows)."""
+    known = activity.get_config({})
+    slot.config = {
+        **(slot.config or {}),
+        **{k: v for k, v in values.items() if k in known},
+    }
+    slot.save(update_fields=["config", "updated_at"])
+    return slot

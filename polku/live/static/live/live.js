@@ -1,0 +1,349 @@
+/* Polku live client: one small vanilla script for phones, the projector and the console.
+ * Protocol: docs/live-protocol.md. Binding of snapshots to activity views:
+ * docs/new-activity.md ("Templates"). No framework, no build step. */
+(function () {
+  "use strict";
+  var root = document.getElementById("live-root");
+  if (!root) return;
+  var D = root.dataset;
+  var role = D.role || "phone";
+  var T = {};
+  Array.prototype.forEach.call(root.attributes, function (a) {
+    if (a.name.indexOf("data-t-") === 0) T[a.name.slice(7)] = a.value;
+  });
+  var view = document.getElementById("live-view");
+  var statusEl = document.getElementById("live-status");
+  var connEl = document.getElementById("live-conn");
+  var ctx = { data: {}, me: {}, activity: null, day: {}, connected: null };
+  var viewSlot = null, meSlot = null;
+  var drafts = {};
+  var ws = null, attempts = 0, opened = false, useSse = false, es = null, timer = null;
+  var outboxKey = "polku-outbox-" + (D.code || "") + "-" + role;
+  var outbox = load(outboxKey);
+  var waiting = {}; // client id -> form element waiting for its ack
+  var seq = 0;
+
+  function load(k) { try { return JSON.parse(localStorage.getItem(k) || "{}"); } catch (e) { return {}; } }
+  function save() { try { localStorage.setItem(outboxKey, JSON.stringify(outbox)); } catch (e) { /* private mode */ } }
+  function cid() { seq += 1; return Date.now().toString(36) + "-" + Math.random().toString(36).slice(2, 8) + "-" + seq; }
+  function get(path, scope) {
+    var parts = path.split("."), v = scope;
+    for (var i = 0; i < parts.length; i++) { if (v == null) return undefined; v = v[parts[i]]; }
+    return v;
+  }
+  function say(text, bad) {
+    if (!statusEl) return;
+    statusEl.textContent = text || "";
+    statusEl.className = "live-status" + (bad ? " live-status--error" : text ? " live-status--ok" : "");
+  }
+  function conn(state) {
+    if (!connEl) return;
+    connEl.textContent = T[state] || state;
+    connEl.className = "live-conn live-conn--" + state;
+  }
+
+  /* ---- transport ------------------------------------------------------------------ */
+  function wsUrl() {
+    return (location.protocol === "https:" ? "wss://" : "ws://") + location.host + D.ws + (D.key ? "?k=" + encodeURIComponent(D.key) : "");
+  }
+  function connect() {
+    if (useSse) return connectSse();
+    conn("connecting");
+    try { ws = new WebSocket(wsUrl()); } catch (e) { return retry(); }
+    var thisWs = ws;
+    ws.onopen = function () {
+      opened = true; attempts = 0; conn("online");
+      if (role === "phone") raw({ t: "join", v: 1, lang: document.documentElement.lang, token: tokenStored() });
+    };
+    ws.onmessage = function (e) { handle(JSON.parse(e.data)); };
+    ws.onclose = function (e) {
+      if (thisWs !== ws) return;
+      ws = null; conn("offline");
+      if (e.code === 4401 && role === "phone") { try { localStorage.removeItem("polku-token-" + D.code); } catch (x) { /* */ } }
+      if (e.code === 4404 || e.code === 4403) return;
+      retry();
+    };
+  }
+  function retry() {
+    attempts += 1;
+    if (!opened && attempts >= 3 && role === "phone" && D.sse && window.EventSource) { useSse = true; }
+    var delay = Math.min(15000, 500 * Math.pow(2, Math.min(attempts, 5))) * (0.7 + Math.random() * 0.6);
+    clearTimeout(timer); timer = setTimeout(connect, delay);
+  }
+  function connectSse() {
+    conn("connecting");
+    if (es) es.close();
+    es = new EventSource(D.sse);
+    es.onopen = function () { conn("online"); resend(); };
+    es.onmessage = function (e) { if (e.data) handle(JSON.parse(e.data)); };
+    es.onerror = function () { conn("offline"); };
+  }
+  function raw(msg) {
+    if (useSse) {
+      var body = JSON.stringify(msg);
+      fetch(D.send, { method: "POST", body: body, credentials: "same-origin",
+        headers: { "Content-Type": "application/json", "X-CSRFToken": D.csrf || "" } })
+        .then(function (r) { return r.json(); })
+        .then(function (list) { list.forEach(handle); })
+        .catch(function () { /* stays in the outbox; resent on reconnect */ });
+      return true;
+    }
+    if (ws && ws.readyState === 1) { ws.send(JSON.stringify(msg)); return true; }
+    return false;
+  }
+  function send(msg, form) {
+    msg.id = cid();
+    if (form) waiting[msg.id] = form;
+    if (msg.t === "input" || msg.t === "control" || msg.t === "moderate") { outbox[msg.id] = msg; save(); }
+    if (!raw(msg)) say(T.queued || "…");
+    return msg.id;
+  }
+  function resend() { Object.keys(outbox).forEach(function (k) { raw(outbox[k]); }); }
+  function tokenStored() { try { return localStorage.getItem("polku-token-" + D.code) || undefined; } catch (e) { return undefined; } }
+
+  /* ---- messages --------------------------------------------------------------------- */
+  function handle(m) {
+    switch (m.t) {
+      case "token": try { localStorage.setItem("polku-token-" + D.code, m.token); } catch (e) { /* */ } break;
+      case "welcome": ctx.me0 = m.me; profile(m.me); resend(); break;
+      case "view": setView(m); break;
+      case "snapshot": ctx.data = m.data || {}; ctx.activity = m.activity; ctx.day = m.day || ctx.day;
+        ctx.connected = m.connected; ctx.agenda = m.agenda; render(); break;
+      case "me": if (m.slot === viewSlot) { ctx.me = m.data || {}; meSlot = m.slot; render(); } break;
+      case "ack": delete outbox[m.id]; save(); done(m.id, null); break;
+      case "error":
+        if (m.id && m.code !== "retry") { delete outbox[m.id]; save(); }
+        done(m.id, m.message); if (!m.id || !waiting[m.id]) say(m.message, true); break;
+      case "pong": break;
+    }
+  }
+  function done(id, error) {
+    var form = waiting[id]; delete waiting[id];
+    if (error) { say(error, true); return; }
+    if (form && form.tagName === "FORM") {
+      Array.prototype.forEach.call(form.querySelectorAll("input[type=text],textarea"), function (el) { el.value = ""; });
+      if (form.dataset.keepRadio === undefined) Array.prototype.forEach.call(form.querySelectorAll("input[type=radio]:checked"), function (el) { el.checked = false; });
+      var key = drafts[viewSlot]; if (key) drafts[viewSlot] = {};
+      say(T.sent || "✓");
+    } else if (form) { say(""); }
+  }
+  function profile(me) {
+    var f = document.getElementById("live-profile");
+    if (!f || !me) return;
+    if (document.activeElement && f.contains(document.activeElement)) return;
+    if (f.elements.name && !f.elements.name.value) f.elements.name.value = me.name || "";
+    if (f.elements.unit && me.unit) f.elements.unit.value = String(me.unit);
+  }
+
+  /* ---- views: keep half-typed text ---------------------------------------------------- */
+  function keepDrafts() {
+    if (viewSlot == null || !view) return;
+    var d = drafts[viewSlot] = {};
+    Array.prototype.forEach.call(view.querySelectorAll("input[type=text],textarea"), function (el) {
+      if (el.name && el.value) d[el.name] = el.value;
+    });
+  }
+  function setView(m) {
+    if (!view) return;
+    var focused = document.activeElement;
+    keepDrafts();
+    view.innerHTML = m.html;
+    viewSlot = m.slot;
+    if (meSlot !== m.slot) ctx.me = {};
+    var d = drafts[m.slot] || {};
+    Array.prototype.forEach.call(view.querySelectorAll("input[type=text],textarea"), function (el) {
+      if (d[el.name]) el.value = d[el.name];
+    });
+    if (focused && focused !== document.body && !document.body.contains(focused)) view.focus();
+    render();
+  }
+
+  /* ---- binding ------------------------------------------------------------------------ */
+  function render() {
+    if (!view) return;
+    bind(document, ctx);
+    var a = ctx.activity;
+    document.documentElement.dataset.status = a ? a.status : "none";
+    document.documentElement.dataset.revealed = a && a.revealed ? "1" : "0";
+    tickTimer();
+  }
+  function bind(scope, c) {
+    each(scope, "[data-bind]", function (el) {
+      var v = get(el.dataset.bind, c);
+      var s = v == null ? "" : String(v);
+      if (el.textContent !== s) el.textContent = s;
+    });
+    each(scope, "[data-bind-mine]", function (el) {
+      var map = get(el.dataset.bindMine, c) || {};
+      var s = String(map[c.item && c.item.id] || 0);
+      if (el.textContent !== s) el.textContent = s;
+    });
+    each(scope, "[data-show]", function (el) { el.hidden = !truthy(get(el.dataset.show, c)); });
+    each(scope, "[data-hide]", function (el) { el.hidden = truthy(get(el.dataset.hide, c)); });
+    each(scope, "[data-width]", function (el) { el.style.width = Math.max(0, Math.min(100, +get(el.dataset.width, c) || 0)) + "%"; });
+    each(scope, "[data-attr]", function (el) {
+      el.dataset.attr.split(";").forEach(function (pair) {
+        var i = pair.indexOf(":"), v = get(pair.slice(i + 1), c);
+        if (v == null || v === false) el.removeAttribute(pair.slice(0, i)); else el.setAttribute(pair.slice(0, i), v === true ? "" : String(v));
+      });
+    });
+    each(scope, "[data-list]", function (el) { list(el, c); });
+    each(scope, "[data-options]", function (el) { options(el, c); });
+  }
+  function truthy(v) { return Array.isArray(v) ? v.length > 0 : !!v; }
+  function each(scope, sel, fn) {
+    // only elements owned by this scope (the document, or one list item), not nested items
+    var isItem = scope.nodeType !== 9;
+    Array.prototype.forEach.call(scope.querySelectorAll(sel), function (el) {
+      if (el.dataset.itemId !== undefined) return;
+      var owner = el.parentElement ? el.parentElement.closest("[data-item-id]") : null;
+      if (isItem ? owner === scope : owner === null) fn(el);
+    });
+  }
+  function list(el, c) {
+    var tpl = el.querySelector(":scope > template");
+    if (!tpl) return;
+    var items = get(el.dataset.list, c) || [];
+    var existing = {};
+    Array.prototype.forEach.call(el.querySelectorAll(":scope > [data-item-id]"), function (n) { existing[n.dataset.itemId] = n; });
+    var prev = tpl;
+    items.forEach(function (item) {
+      var id = String(item.id);
+      var node = existing[id];
+      if (node) { delete existing[id]; } else {
+        node = tpl.content.firstElementChild.cloneNode(true);
+        node.dataset.itemId = id;
+      }
+      if (prev.nextElementSibling !== node) prev.after(node);
+      prev = node;
+      var sub = Object.create(c); sub.item = item;
+      bind(node, sub);
+      bindSelf(node, sub);
+    });
+    Object.keys(existing).forEach(function (k) { existing[k].remove(); });
+  }
+  function bindSelf(node, c) {
+    ["bind", "show", "hide"].forEach(function (k) {
+      if (node.dataset[k] === undefined) return;
+      var v = get(node.dataset[k], c);
+      if (k === "bind") node.textContent = v == null ? "" : String(v);
+      else node.hidden = k === "show" ? !truthy(v) : truthy(v);
+    });
+  }
+  function options(sel, c) {
+    if (document.activeElement === sel) return;
+    var items = get(sel.dataset.options, c) || [];
+    var value = sel.dataset.value ? get(sel.dataset.value, c) : sel.value;
+    var keep = sel.querySelectorAll("option[data-fixed]").length;
+    while (sel.options.length > keep) sel.remove(keep);
+    items.forEach(function (o) { var op = document.createElement("option"); op.value = o.id; op.textContent = o.name; sel.appendChild(op); });
+    sel.value = value == null ? "" : String(value);
+  }
+
+  /* ---- actions ------------------------------------------------------------------------ */
+  function argsOf(el) {
+    var data = {};
+    var item = el.closest("[data-item-id]");
+    if (item) data[el.dataset.itemKey || "item"] = item.dataset.itemId;
+    Object.keys(el.dataset).forEach(function (k) {
+      if (k.indexOf("arg") === 0 && k.length > 3) {
+        var name = k.charAt(3).toLowerCase() + k.slice(4), v = el.dataset[k];
+        data[name] = /^-?\d+$/.test(v) ? parseInt(v, 10) : v === "null" ? null : v;
+      }
+    });
+    return data;
+  }
+  function formData(form, data) {
+    Array.prototype.forEach.call(form.elements, function (f) {
+      if (!f.name || f.disabled || ((f.type === "radio" || f.type === "checkbox") && !f.checked)) return;
+      var v = f.value;
+      if (f.type === "number" || f.type === "range" || f.dataset.int !== undefined) v = v === "" ? null : parseInt(v, 10);
+      if (f.type === "checkbox" && f.dataset.many !== undefined) { (data[f.name] = data[f.name] || []).push(v); return; }
+      data[f.name] = v;
+    });
+    return data;
+  }
+  function action(el, data) {
+    var slot = ctx.activity ? ctx.activity.slot : null;
+    if (role === "console" && viewSlot != null) slot = viewSlot;
+    if (el.dataset.ask !== undefined) {
+      var field = el.dataset.askField || "text";
+      var current = el.dataset.askFrom ? (el.closest("[data-item-id]") || document).querySelector(el.dataset.askFrom) : null;
+      var answer = window.prompt(el.dataset.ask, current ? current.textContent : "");
+      if (answer === null) return;
+      data[field] = answer;
+    }
+    if (el.dataset.collect) {
+      data.cards = Array.prototype.map.call(document.querySelectorAll("input[name='" + el.dataset.collect + "']:checked"), function (c) { return c.value; });
+    }
+    if (el.dataset.send) send({ t: "input", slot: slot, kind: el.dataset.send, data: data }, el);
+    else if (el.dataset.mod) send({ t: "moderate", slot: slot, action: el.dataset.mod, data: data }, el);
+    else if (el.dataset.control) {
+      var s = el.dataset.slot ? parseInt(el.dataset.slot, 10) : slot;
+      if (el.closest("[data-item-id]") && el.dataset.slot === undefined) s = parseInt(el.closest("[data-item-id]").dataset.itemId, 10);
+      send({ t: "control", slot: s, action: el.dataset.control, data: data }, el);
+    }
+  }
+  document.addEventListener("submit", function (e) {
+    var f = e.target;
+    if (f.id === "live-profile") {
+      e.preventDefault();
+      var p = formData(f, {});
+      send({ t: "profile", name: p.name || "", unit: p.unit ? parseInt(p.unit, 10) : null }, f);
+      return;
+    }
+    if (!(f.dataset.send || f.dataset.mod || f.dataset.control)) return;
+    e.preventDefault();
+    action(f, formData(f, argsOf(f)));
+  });
+  document.addEventListener("click", function (e) {
+    var sel = e.target.closest("button[data-select]");
+    if (sel) { var it = sel.closest("[data-item-id]"); raw({ t: "select", slot: parseInt(it.dataset.itemId, 10) }); return; }
+    var b = e.target.closest("button[data-send],button[data-mod],button[data-control]");
+    if (!b || b.form && (b.form.dataset.send || b.form.dataset.mod || b.form.dataset.control) && b.type === "submit") return;
+    e.preventDefault();
+    var data = argsOf(b);
+    if (b.dataset.timerFrom) { var inp = document.getElementById(b.dataset.timerFrom); data.seconds = Math.round((parseFloat(inp && inp.value) || 0) * 60); }
+    action(b, data);
+  });
+  document.addEventListener("change", function (e) {
+    var s = e.target;
+    if (s.tagName !== "SELECT" || !(s.dataset.mod || s.dataset.send)) return;
+    var data = argsOf(s);
+    data[s.dataset.field || "value"] = s.value === "" ? null : s.value;
+    action(s, data);
+  });
+  /* drag and drop between groups (console); the select next to each card is the keyboard way */
+  document.addEventListener("dragstart", function (e) {
+    var card = e.target.closest && e.target.closest("[data-item-id][draggable]");
+    if (card) e.dataTransfer.setData("text/plain", card.dataset.itemId);
+  });
+  document.addEventListener("dragover", function (e) { if (e.target.closest && e.target.closest("[data-drop]")) e.preventDefault(); });
+  document.addEventListener("drop", function (e) {
+    var zone = e.target.closest && e.target.closest("[data-drop]");
+    if (!zone) return;
+    e.preventDefault();
+    var id = e.dataTransfer.getData("text/plain");
+    var theme = zone.dataset.drop === "none" ? null : zone.dataset.drop || (zone.closest("[data-item-id]") || {}).dataset.itemId;
+    send({ t: "moderate", slot: viewSlot, action: "group", data: { card: id, theme: theme || null } }, zone);
+  });
+
+  /* ---- timer ------------------------------------------------------------------------- */
+  var timerEl = null;
+  function tickTimer() {
+    var els = document.querySelectorAll("[data-timer]");
+    var end = ctx.activity && ctx.activity.timer_end;
+    Array.prototype.forEach.call(els, function (el) {
+      if (!end) { el.hidden = true; return; }
+      var left = Math.max(0, Math.round(end - Date.now() / 1000));
+      el.hidden = false;
+      el.textContent = Math.floor(left / 60) + ":" + ("0" + (left % 60)).slice(-2);
+    });
+    if (end && !timerEl) timerEl = setInterval(tickTimer, 1000);
+    if (!end && timerEl) { clearInterval(timerEl); timerEl = null; }
+  }
+
+  setInterval(function () { if (ws && ws.readyState === 1) ws.send('{"t":"ping"}'); }, 25000);
+  window.addEventListener("online", function () { if (!ws && !useSse) { attempts = 0; connect(); } });
+  connect();
+})();

@@ -1,0 +1,339 @@
+"""HTTP side of the live room: join pages, the participant shell, SSE + POST fallback,
+"what is stored about me", and the facilitator's console and presenter pages."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+
+import orjson
+import segno
+from asgiref.sync import async_to_sync
+from channels.db import database_sync_to_async
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    JsonResponse,
+    StreamingHttpResponse,
+)
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from polku.activities.registry import registry
+from polku.core.tenancy import organisation_view
+from polku.live import engine, identity, selectors, services
+from polku.live.forms import JoinCodeForm, RememberForm, SlotConfigForm
+from polku.paths.selectors import path_get
+from polku.workshops.models import WorkshopDay
+
+COOKIE_AGE = 60 * 60 * 24 * 30
+
+
+def _client_ip(request: HttpRequest) -> str:
+    forwarded = request.headers.get("x-forwarded-for", "")
+    return (forwarded.split(",")[0].strip() or request.META.get("REMOTE_ADDR", ""))[:64]
+
+
+def _cookie_token(request: HttpRequest, code: str) -> str | None:
+    token = request.COOKIES.get(identity.cookie_name(code))
+    return token if identity.token_valid(token) else None
+
+
+# -- participants ----------------------------------------------------------------------------
+def join(request: HttpRequest) -> HttpResponse:
+    form = JoinCodeForm(request.GET or None)
+    if form.is_valid():
+        return redirect("live:participant", code=form.cleaned_data["code"])
+    return render(request, "live/join.html", {"form": form})
+
+
+def _day_or_page(request: HttpRequest, code: str) -> WorkshopDay | HttpResponse:
+    day = selectors.workshop_day_by_code(code=code)
+    if day is None:
+        form = JoinCodeForm(initial={"code": code})
+        return render(request, "live/join.html", {"form": form, "unknown": code}, status=404)
+    if day.status != WorkshopDay.Status.LIVE:
+        return render(request, "live/not_live.html", {"day": day})
+    return day
+
+
+def participant(request: HttpRequest, code: str) -> HttpResponse:
+    day = _day_or_page(request, code)
+    if isinstance(day, HttpResponse):
+        return day
+    token = _cookie_token(request, day.join_code)
+    response = render(
+        request,
+        "live/participant.html",
+        {
+            "day": day,
+            "code": day.join_code,
+            "units": list(day.path.units.order_by("name").values("id", "name")),
+            "ws_path": f"/ws/live/{day.join_code}/",
+        },
+    )
+    if token is None:
+        response.set_cookie(
+            identity.cookie_name(day.join_code),
+            identity.token_new(),
+            max_age=COOKIE_AGE,
+            httponly=True,
+            samesite="Lax",
+            secure=request.is_secure(),
+        )
+    return response
+
+
+def stored_about_me(request: HttpRequest, code: str) -> HttpResponse:
+    day = selectors.workshop_day_by_code(code=code)
+    if day is None:
+        return render(
+            request, "live/join.html", {"form": JoinCodeForm(), "unknown": code}, status=404
+        )
+    token = _cookie_token(request, day.join_code)
+    person = (
+        selectors.participant_by_token_hash(day_id=day.pk, token_hash=identity.token_hash(token))
+        if token
+        else None
+    )
+    anon_actors = _anon_actors(day, token) if token else []
+    form = RememberForm(request.POST or None)
+    if request.method == "POST" and person is not None:
+        if "forget" in request.POST:
+            services.participant_forget(participant=person, anon_actors=anon_actors)
+            async_to_sync(engine.room_reload)(day.join_code)
+            response = render(request, "live/me.html", {"day": day, "forgotten": True})
+            response.delete_cookie(identity.cookie_name(day.join_code))
+            return response
+        if form.is_valid():
+            try:
+                services.participant_remember(
+                    participant=person, path_id=day.path_id, secret=form.cleaned_data["secret"]
+                )
+            except ValidationError as error:
+                form.add_error("secret", error)
+            else:
+                messages.success(request, _("Saved. We will recognise you at the next workshop."))
+                return redirect("live:me", code=day.join_code)
+    stored = (
+        selectors.participant_stored_data(participant=person, anon_actors=anon_actors)
+        if person
+        else None
+    )
+    return render(request, "live/me.html", {"day": day, "stored": stored, "form": form})
+
+
+def _anon_actors(day: WorkshopDay, token: str) -> list[str]:
+    return [
+        identity.actor_for(slot_id=pk, anonymous=True, participant_id=0, token=token)
+        for pk in day.agenda_slots.values_list("pk", flat=True)
+    ]
+
+
+# -- fallback transport: Server-Sent Events + POST ------------------------------------------
+class SseConn(engine.Conn):
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.queue: asyncio.Queue[str | None] = asyncio.Queue(maxsize=200)
+
+    async def send_text(self, text: str) -> None:
+        if self.queue.full():  # a stalled reader keeps only the newest messages
+            with contextlib.suppress(asyncio.QueueEmpty):
+                self.queue.get_nowait()
+        self.queue.put_nowait(text)
+
+    async def close(self, code: int = 1000) -> None:
+        await self.send_text("")
+
+
+class CollectConn(engine.Conn):
+    """A POSTed frame's replies (ack/error/me), returned in the HTTP response."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.replies: list[dict] = []
+        self.done = asyncio.Event()
+
+    async def send_text(self, text: str) -> None:
+        message = orjson.loads(text)
+        self.replies.append(message)
+        if message.get("t") in ("ack", "error", "pong", "welcome"):
+            self.done.set()
+
+
+async def _fallback_participant(request: HttpRequest, code: str):
+    room = await engine.room_get(code)
+    if room is None or room.status != WorkshopDay.Status.LIVE:
+        return None, None
+    token = _cookie_token(request, room.code)
+    if token is None:
+        return room, None
+    person = await database_sync_to_async(services.participant_join)(
+        day_id=room.day_id, token=token
+    )
+    info = engine.ParticipantInfo(
+        id=person.pk, token=token, name=person.nickname, unit=person.unit_id
+    )
+    return room, info
+
+
+async def events(request: HttpRequest, code: str) -> HttpResponseBase:
+    room, info = await _fallback_participant(request, code)
+    if room is None or info is None:
+        return JsonResponse({"error": "not_live"}, status=404)
+    conn = SseConn(audience="phone", lang=get_language() or "fi", ip=_client_ip(request))
+    conn.participant = info
+
+    async def stream() -> AsyncIterator[str]:
+        await room.add(conn)
+        try:
+            yield "retry: 2000\n\n"
+            while True:
+                try:
+                    text = await asyncio.wait_for(conn.queue.get(), timeout=20)
+                except TimeoutError:
+                    yield ": keep-alive\n\n"
+                    continue
+                if not text:
+                    return
+                yield f"data: {text}\n\n"
+        finally:
+            room.remove(conn)
+
+    response = StreamingHttpResponse(stream(), content_type="text/event-stream")
+    response["Cache-Control"] = "no-cache"
+    response["X-Accel-Buffering"] = "no"
+    return response
+
+
+async def send(request: HttpRequest, code: str) -> HttpResponseBase:
+    if request.method != "POST":
+        return JsonResponse({"error": "method"}, status=405)
+    room, info = await _fallback_participant(request, code)
+    if room is None or info is None:
+        return JsonResponse([{"t": "error", "code": "not_live", "id": None,
+                              "message": _("This workshop is not open right now.")}],
+                            safe=False, status=404)  # fmt: skip
+    conn = CollectConn(audience="phone", lang=get_language() or "fi", ip=_client_ip(request))
+    conn.participant = info
+    body = request.body.decode("utf-8", "replace")
+    try:
+        frame = orjson.loads(body) if len(body) <= engine.MAX_FRAME else None
+    except orjson.JSONDecodeError:
+        frame = None
+    if isinstance(frame, dict) and frame.get("t") == "join":
+        conn.replies.append({"t": "welcome", **room._welcome(conn)})
+        return JsonResponse(conn.replies, safe=False)
+    await room.handle(conn, body)
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(conn.done.wait(), timeout=5)
+    await asyncio.sleep(0)  # let the "me" update that follows an ack arrive
+    return JsonResponse(conn.replies, safe=False)
+
+
+# -- facilitators ----------------------------------------------------------------------------
+def _staff_day(request: HttpRequest, path_pk: int, day_pk: int) -> WorkshopDay:
+    path = path_get(membership=request.membership, pk=path_pk)  # type: ignore[attr-defined]
+    from django.http import Http404
+
+    day = path.workshop_days.filter(pk=day_pk).first()
+    if day is None:
+        raise Http404
+    return day
+
+
+def _qr_svg(url: str) -> str:
+    svg = segno.make(url, error="m").svg_inline(scale=8, border=2, dark="#000", light="#fff")
+    return mark_safe(svg)  # noqa: S308 - generated by segno from our own URL
+
+
+def _join_url(request: HttpRequest, day: WorkshopDay) -> str:
+    return request.build_absolute_uri(reverse("live:participant", args=[day.join_code]))
+
+
+@organisation_view("workshop.run")
+def console(request: HttpRequest, path_pk: int, day_pk: int) -> HttpResponse:
+    day = _staff_day(request, path_pk, day_pk)
+    slots = list(day.agenda_slots.all())
+    for slot in slots:
+        activity = registry.get(slot.activity_type)
+        slot.has_config = bool(activity and activity.config_form)  # type: ignore[attr-defined]
+    return render(
+        request,
+        "live/console.html",
+        {
+            "day": day,
+            "path": day.path,
+            "slots": slots,
+            "ws_path": f"/ws/live/{day.join_code}/console/",
+            "key": identity.staff_key(day_id=day.pk, role="console", user_id=request.user.pk),
+            "screen_url": reverse(
+                "live:screen",
+                args=[request.organisation.slug, path_pk, day_pk],  # type: ignore[attr-defined]
+            ),
+            "join_url": _join_url(request, day),
+        },
+    )
+
+
+@organisation_view("workshop.run")
+def screen(request: HttpRequest, path_pk: int, day_pk: int) -> HttpResponse:
+    day = _staff_day(request, path_pk, day_pk)
+    join_url = _join_url(request, day)
+    return render(
+        request,
+        "live/screen.html",
+        {
+            "day": day,
+            "ws_path": f"/ws/live/{day.join_code}/screen/",
+            "key": identity.staff_key(day_id=day.pk, role="screen", user_id=request.user.pk),
+            "join_url": join_url,
+            "join_host": join_url.split("/j/")[0].split("://")[-1] + "/j/",
+            "qr": _qr_svg(join_url),
+        },
+    )
+
+
+@organisation_view("workshop.run")
+@require_POST
+def day_status(request: HttpRequest, path_pk: int, day_pk: int) -> HttpResponse:
+    day = _staff_day(request, path_pk, day_pk)
+    status = request.POST.get("status", "")
+    try:
+        services.workshop_day_set_status(day=day, status=status)
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+    else:
+        async_to_sync(engine.room_reload)(day.join_code)
+    return redirect("live:console", request.organisation.slug, path_pk, day_pk)  # type: ignore[attr-defined]
+
+
+@organisation_view("workshop.run")
+def slot_config(request: HttpRequest, path_pk: int, day_pk: int, slot_pk: int) -> HttpResponse:
+    day = _staff_day(request, path_pk, day_pk)
+    from django.http import Http404
+
+    slot = day.agenda_slots.filter(pk=slot_pk).first()
+    activity = registry.get(slot.activity_type) if slot else None
+    if slot is None or activity is None or activity.config_form is None:
+        raise Http404
+    config = activity.get_config(slot.config)
+    form = SlotConfigForm.build(activity.config_form, request.POST or None, initial=config)
+    if request.method == "POST" and form.is_valid():
+        services.slot_config_update(slot=slot, activity=activity, values=form.cleaned_data)
+        async_to_sync(engine.room_reload)(day.join_code)
+        messages.success(request, _("Settings saved."))
+        return redirect("live:console", request.organisation.slug, path_pk, day_pk)  # type: ignore[attr-defined]
+    return render(
+        request,
+        "live/slot_config.html",
+        {"day": day, "slot": slot, "form": form, "activity": activity, "path": day.path},
+    )
