@@ -18,6 +18,5 @@ urlpatterns = [
     path(P + "<int:pk>/decide/", views.decide, name="decide"),
     path(P + "<int:pk>/checkin/", views.checkin_app, name="checkin"),
     path(P + "<int:pk>/adopt/", views.adopt, name="adopt"),
-    path(P + "<int:pk>/links/", views.links, name="links"),
     path("c/<str:token>/", views.checkin_link, name="checkin_link"),
 ]

@@ -1,9 +1,528 @@
-from django.http import HttpResponse
+"""Experiment pages. Thin: load the path through `path_get` (tenant + unit scope), check
+permission, call one service, render."""
+
+from decimal import Decimal
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from polku.core.tenancy import organisation_view
+from polku.experiments import selectors, services
+from polku.experiments.forms import (
+    AdoptForm,
+    CheckInForm,
+    DecideForm,
+    ExperimentForm,
+    MeasureTypeForm,
+    ReportForm,
+)
+from polku.experiments.models import CheckIn, Experiment
+from polku.organisations.rules import has_perm
+from polku.paths.selectors import path_get
 
 
-def _todo(request, *args, **kwargs):
-    return HttpResponse("")
+def _path(request: HttpRequest, path_pk: int):
+    return path_get(membership=request.membership, pk=path_pk)  # type: ignore[attr-defined]
 
 
-board = experiment_edit = library = results = measure_types = detail = _todo
-experiment_action = decide = checkin_app = adopt = links = checkin_link = _todo
+def _detail_url(request: HttpRequest, experiment: Experiment) -> str:
+    return reverse(
+        "experiments:detail",
+        args=[request.organisation.slug, experiment.path_id, experiment.pk],  # type: ignore[attr-defined]
+    )
+
+
+def _require_edit(request: HttpRequest, experiment: Experiment) -> None:
+    if not selectors.can_edit_experiment(request.membership, experiment):  # type: ignore[attr-defined]
+        raise PermissionDenied
+
+
+def _int(value: str | None) -> int | None:
+    try:
+        return int(value) if value else None
+    except ValueError:
+        return None
+
+
+def _units_for(request: HttpRequest, path):
+    membership = request.membership  # type: ignore[attr-defined]
+    units = path.units.order_by("name")
+    if membership.role == membership.Role.UNIT_CONTACT:
+        units = units.filter(pk=membership.unit_id)
+    return units
+
+
+# --------------------------------------------------------------------------- board
+
+
+@organisation_view("experiment.view")
+def board(request: HttpRequest, path_pk: int) -> HttpResponse:
+    path = _path(request, path_pk)
+    membership = request.membership  # type: ignore[attr-defined]
+    status = request.GET.get("status", "")
+    if status not in Experiment.Status.values:
+        status = ""
+    unit_id = _int(request.GET.get("unit"))
+    topic = request.GET.get("topic", "")[:200]
+    group = request.GET.get("group", "status")
+    experiments = selectors.experiment_board(path=path, status=status, unit_id=unit_id, topic=topic)
+    if group == "unit":
+        columns: dict[str, list] = {}
+        for e in experiments:
+            columns.setdefault(e.unit.name if e.unit else "–", []).append(e)
+    elif group == "topic":
+        columns = {}
+        for e in experiments:
+            columns.setdefault(e.topic_title or _("No topic"), []).append(e)
+        columns = dict(sorted(columns.items()))
+    else:
+        group = "status"
+        columns = {str(label): [] for value, label in Experiment.Status.choices}
+        labels = dict(Experiment.Status.choices)
+        for e in experiments:
+            columns[str(labels[e.status])].append(e)
+    manage = has_perm(membership, "experiment.manage")
+    next_day = selectors.next_workshop_day(path=path) if manage else None
+    return render(
+        request,
+        "experiments/board.html",
+        {
+            "path": path,
+            "columns": columns,
+            "group": group,
+            "count": len(experiments),
+            "status": status,
+            "unit_id": unit_id,
+            "topic": topic,
+            "statuses": Experiment.Status.choices,
+            "units": path.units.order_by("name"),
+            "topics": selectors.experiment_topics(path=path),
+            "can_create": has_perm(membership, "experiment.edit"),
+            "can_manage": manage,
+            "next_day": next_day,
+            "not_reported": (
+                selectors.experiments_not_reported(path=path, before=next_day) if manage else []
+            ),
+        },
+    )
+
+
+# --------------------------------------------------------------------------- detail
+
+
+def _chart(series) -> dict | None:
+    """Coordinates for a small inline SVG: actual (cumulative) over check-ins vs. target."""
+    points = [p for p in series.points if p.cumulative is not None]
+    if not points:
+        return None
+    width, height, pad = 320, 120, 8
+    top = max([series.measure.target, *[p.cumulative for p in points]]) or Decimal(1)
+    n = len(points)
+
+    def y(v: Decimal) -> float:
+        return round(height - pad - float(v / top) * (height - 2 * pad), 1)
+
+    coords = [
+        (round(pad + (i * (width - 2 * pad) / max(n - 1, 1)), 1), y(p.cumulative))
+        for i, p in enumerate(points)
+    ]
+    return {
+        "width": width,
+        "height": height,
+        "polyline": " ".join(f"{x},{yy}" for x, yy in coords),
+        "dots": coords,
+        "target_y": y(series.measure.target),
+    }
+
+
+@organisation_view("experiment.view")
+def detail(request: HttpRequest, path_pk: int, pk: int) -> HttpResponse:
+    path = _path(request, path_pk)
+    membership = request.membership  # type: ignore[attr-defined]
+    experiment = selectors.experiment_get(path=path, pk=pk)
+    series = selectors.experiment_series(experiment=experiment)
+    for s in series:
+        s.chart = _chart(s)  # type: ignore[attr-defined]
+    can_edit = selectors.can_edit_experiment(membership, experiment)
+    manage = has_perm(membership, "experiment.manage")
+    return render(
+        request,
+        "experiments/detail.html",
+        {
+            "path": path,
+            "experiment": experiment,
+            "series": series,
+            "checkins": selectors.experiment_checkins(experiment=experiment),
+            "log": experiment.log.select_related("actor"),
+            "members": experiment.members.all(),
+            "lineage": selectors.experiment_lineage(experiment=experiment),
+            "rounds": selectors.experiment_rounds(experiment=experiment),
+            "can_edit": can_edit,
+            "can_manage": manage,
+            "adopt_units": selectors.adoptable_units(
+                membership=membership, path=path, experiment=experiment
+            ),
+            "links": experiment.links.all()[:10] if manage else [],
+            "report_form": ReportForm(),
+        },
+    )
+
+
+# --------------------------------------------------------------------------- create & edit
+
+
+@organisation_view("experiment.edit")
+def experiment_edit(request: HttpRequest, path_pk: int, pk: int | None = None) -> HttpResponse:
+    path = _path(request, path_pk)
+    experiment = selectors.experiment_get(path=path, pk=pk) if pk else None
+    if experiment is not None:
+        _require_edit(request, experiment)
+    measure_types = list(path.measure_types.all())
+    initial: dict = {}
+    if experiment is not None:
+        initial = {f: getattr(experiment, f) for f in services.PLAN_FIELDS}
+        initial["unit"] = experiment.unit
+        for m in experiment.measures.all():
+            initial[f"target_{m.measure_type_id}"] = m.target.normalize()
+    elif request.membership.unit_id:  # type: ignore[attr-defined]
+        initial["unit"] = request.membership.unit  # type: ignore[attr-defined]
+    form = ExperimentForm(
+        request.POST or None,
+        units=_units_for(request, path),
+        measure_types=measure_types,
+        initial=initial,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            if experiment is None:
+                experiment = services.experiment_create(
+                    path=path,
+                    unit=form.cleaned_data["unit"],
+                    targets=form.targets(),
+                    created_by=request.user,  # type: ignore[arg-type]
+                    **form.plan(),
+                )
+            else:
+                services.experiment_update(
+                    experiment=experiment,
+                    actor=request.user,  # type: ignore[arg-type]
+                    unit=form.cleaned_data["unit"],
+                    targets=form.targets(),
+                    **form.plan(),
+                )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Experiment saved."))
+            return redirect(_detail_url(request, experiment))
+    return render(
+        request,
+        "experiments/experiment_form.html",
+        {
+            "path": path,
+            "experiment": experiment,
+            "form": form,
+            "topics": selectors.experiment_topics(path=path),
+            "no_measures": not measure_types,
+            "can_manage": has_perm(request.membership, "experiment.manage"),  # type: ignore[attr-defined]
+        },
+    )
+
+
+@require_POST
+@organisation_view("experiment.edit")
+def experiment_action(request: HttpRequest, path_pk: int, pk: int) -> HttpResponse:
+    path = _path(request, path_pk)
+    experiment = selectors.experiment_get(path=path, pk=pk)
+    _require_edit(request, experiment)
+    action = request.POST.get("action")
+    user = request.user
+    try:
+        if action == "start":
+            services.experiment_start(experiment=experiment, actor=user)  # type: ignore[arg-type]
+            messages.success(request, _("The experiment is running."))
+        elif action == "report":
+            form = ReportForm(request.POST)
+            summary = form.cleaned_data["summary"] if form.is_valid() else ""
+            services.experiment_report(experiment=experiment, summary=summary, actor=user)  # type: ignore[arg-type]
+            messages.success(request, _("Results reported."))
+        elif action in ("send_link", "revoke_link"):
+            if not has_perm(request.membership, "experiment.manage"):  # type: ignore[attr-defined]
+                raise PermissionDenied
+            if action == "send_link":
+                services.checkin_link_send_now(experiment=experiment)
+                messages.success(
+                    request,
+                    _("A check-in link was sent to %(email)s.")
+                    % {"email": experiment.contact_email},
+                )
+            else:
+                link = experiment.links.filter(pk=_int(request.POST.get("link"))).first()
+                if link is None:
+                    raise Http404
+                services.checkin_link_revoke(link=link)
+                messages.success(request, _("The link no longer works."))
+        else:
+            messages.error(request, _("Unknown action."))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect(_detail_url(request, experiment))
+
+
+@organisation_view("experiment.edit")
+def decide(request: HttpRequest, path_pk: int, pk: int) -> HttpResponse:
+    path = _path(request, path_pk)
+    experiment = selectors.experiment_get(path=path, pk=pk)
+    _require_edit(request, experiment)
+    units = path.units.exclude(pk=experiment.unit_id).order_by("name")
+    form = DecideForm(request.POST or None, units=units)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.experiment_decide(
+                experiment=experiment,
+                decision=data["decision"],
+                note=data["note"],
+                actor=request.user,  # type: ignore[arg-type]
+                next_round_first_step_on=data["next_round_first_step_on"],
+                scale_to_units=data["scale_to_units"] if data["decision"] == "scale" else (),
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Decision saved."))
+            nxt = Experiment.objects.filter(previous_round=experiment).first()
+            return redirect(_detail_url(request, nxt or experiment))
+    return render(
+        request,
+        "experiments/decide.html",
+        {"path": path, "experiment": experiment, "form": form},
+    )
+
+
+# --------------------------------------------------------------------------- check-ins
+
+
+@organisation_view("experiment.edit")
+def checkin_app(request: HttpRequest, path_pk: int, pk: int) -> HttpResponse:
+    """A logged-in team member records a check-in for the current period."""
+    path = _path(request, path_pk)
+    experiment = selectors.experiment_get(path=path, pk=pk)
+    _require_edit(request, experiment)
+    measures = list(experiment.measures.select_related("measure_type"))
+    slot_obj = services.checkin_current_slot(experiment=experiment)
+    taken = set(experiment.checkins.values_list("slot", flat=True))
+    slot = slot_obj.date if slot_obj and slot_obj.date not in taken else timezone.localdate()
+    form = CheckInForm(request.POST or None, measures=measures)
+    if request.method == "POST" and form.is_valid():
+        try:
+            _checkin, created = services.checkin_submit(
+                experiment=experiment,
+                slot=slot,
+                values=form.values(),
+                source=CheckIn.Source.APP,
+                submitted_by=request.user,  # type: ignore[arg-type]
+                **form.data_for_service(),
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            if created:
+                messages.success(request, _("Thank you! The check-in was saved."))
+            else:
+                messages.warning(request, _("A check-in for this period had already been saved."))
+            return redirect(_detail_url(request, experiment))
+    return render(
+        request,
+        "experiments/checkin_form.html",
+        {"path": path, "experiment": experiment, "form": form, "slot": slot, "public": False},
+    )
+
+
+def _add_errors(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
+
+
+LINK_PROBLEMS = {
+    "unknown": (
+        gettext_lazy("The link is not valid"),
+        gettext_lazy("Check that you copied the whole link from the email. Nothing was saved."),
+    ),
+    "expired": (
+        gettext_lazy("The link has expired"),
+        gettext_lazy("Ask your facilitator for a new link. Nothing was saved."),
+    ),
+    "revoked": (
+        gettext_lazy("The link no longer works"),
+        gettext_lazy(
+            "The link has been cancelled. Ask your facilitator for a new one. Nothing was saved."
+        ),
+    ),
+    "used": (
+        gettext_lazy("This check-in has already been received"),
+        gettext_lazy(
+            "Thank you! Your answers were saved the first time; nothing more was saved now."
+        ),
+    ),
+    "closed": (
+        gettext_lazy("Check-ins for this experiment have ended"),
+        gettext_lazy("A decision about the experiment has been made. Nothing was saved."),
+    ),
+}
+
+
+@never_cache
+def checkin_link(request: HttpRequest, token: str) -> HttpResponse:
+    """The check-in form behind a magic link: no account, phone-first."""
+    try:
+        link = services.checkin_link_check(token=token)
+    except services.LinkInvalid as exc:
+        title, text = LINK_PROBLEMS[exc.reason]
+        return render(
+            request,
+            "experiments/checkin_link_problem.html",
+            {"title": title, "text": text, "reason": exc.reason},
+            status=200 if exc.reason == "used" else 410 if exc.reason != "unknown" else 404,
+        )
+    experiment = link.experiment
+    measures = list(experiment.measures.select_related("measure_type"))
+    form = CheckInForm(request.POST or None, measures=measures)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.checkin_submit_with_link(
+                token=token, values=form.values(), **form.data_for_service()
+            )
+        except services.LinkInvalid as exc:
+            title, text = LINK_PROBLEMS[exc.reason]
+            return render(
+                request,
+                "experiments/checkin_link_problem.html",
+                {"title": title, "text": text, "reason": exc.reason},
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            return render(request, "experiments/checkin_thanks.html", {"experiment": experiment})
+    response = render(
+        request,
+        "experiments/checkin_form.html",
+        {"experiment": experiment, "form": form, "slot": link.slot, "public": True},
+    )
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+# --------------------------------------------------------------------------- adopt
+
+
+@organisation_view("experiment.adopt")
+def adopt(request: HttpRequest, path_pk: int, pk: int) -> HttpResponse:
+    path = _path(request, path_pk)
+    membership = request.membership  # type: ignore[attr-defined]
+    original = selectors.experiment_get(path=path, pk=pk)
+    units = selectors.adoptable_units(membership=membership, path=path, experiment=original)
+    form = AdoptForm(
+        request.POST or None,
+        units=path.units.filter(pk__in=[u.pk for u in units]).order_by("name"),
+        initial={"title": original.title},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            copy = services.experiment_adopt(
+                original=original,
+                actor=request.user,  # type: ignore[arg-type]
+                **form.cleaned_data,
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(
+                request,
+                _("Copied to %(unit)s. Adapt it as you wish; the original team was told.")
+                % {"unit": copy.unit.name if copy.unit else ""},
+            )
+            return redirect(_detail_url(request, copy))
+    return render(
+        request,
+        "experiments/adopt.html",
+        {"path": path, "experiment": original, "form": form, "no_units": not units},
+    )
+
+
+# --------------------------------------------------------------------------- library & results
+
+
+@organisation_view("experiment.view")
+def library(request: HttpRequest, path_pk: int) -> HttpResponse:
+    path = _path(request, path_pk)
+    topic = request.GET.get("topic", "")[:200]
+    unit_id = _int(request.GET.get("unit"))
+    q = request.GET.get("q", "").strip()[:100]
+    experiments = selectors.practice_library(path=path, topic=topic, unit_id=unit_id, q=q)
+    return render(
+        request,
+        "experiments/library.html",
+        {
+            "path": path,
+            "experiments": experiments,
+            "topic": topic,
+            "unit_id": unit_id,
+            "q": q,
+            "units": path.units.order_by("name"),
+            "topics": selectors.experiment_topics(path=path),
+        },
+    )
+
+
+@organisation_view("experiment.view")
+def results(request: HttpRequest, path_pk: int) -> HttpResponse:
+    path = _path(request, path_pk)
+    return render(
+        request,
+        "experiments/results.html",
+        {
+            "path": path,
+            "rows": selectors.path_rollup(path=path),
+            "learnings": selectors.shareable_learnings(path=path).exclude(what_helped="")[:12],
+        },
+    )
+
+
+@organisation_view("experiment.view")
+def measure_types(request: HttpRequest, path_pk: int) -> HttpResponse:
+    path = _path(request, path_pk)
+    can_manage = has_perm(request.membership, "experiment.manage")  # type: ignore[attr-defined]
+    form = MeasureTypeForm(request.POST or None)
+    if request.method == "POST":
+        if not can_manage:
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                services.measure_type_create(path=path, **form.cleaned_data)
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(request, _("Measure added."))
+                return redirect("experiments:measure_types", request.organisation.slug, path.pk)  # type: ignore[attr-defined]
+    return render(
+        request,
+        "experiments/measure_types.html",
+        {
+            "path": path,
+            "measure_types": path.measure_types.all(),
+            "form": form,
+            "can_manage": can_manage,
+        },
+    )
