@@ -32,7 +32,15 @@ def world():
         contact_email="oulu@example.org",
         targets={reached: 20, stayed: 3},
     )
-    return {"path": path, "org": org, "oulu": oulu, "pori": pori, "experiment": experiment, "reached": reached, "stayed": stayed}
+    return {
+        "path": path,
+        "org": org,
+        "oulu": oulu,
+        "pori": pori,
+        "experiment": experiment,
+        "reached": reached,
+        "stayed": stayed,
+    }
 
 
 def login(client, world, role, unit=None):
@@ -47,7 +55,12 @@ def url(world, name, *extra):
 
 def test_board_lists_experiments_with_pinned_queries(client, world, django_assert_num_queries):
     for i in range(5):
-        services.experiment_create(path=world["path"], unit=world["pori"], title=f"Kokeilu {i}", targets={world["reached"]: 5})
+        services.experiment_create(
+            path=world["path"],
+            unit=world["pori"],
+            title=f"Kokeilu {i}",
+            targets={world["reached"]: 5},
+        )
     login(client, world, Role.FACILITATOR)
     with django_assert_num_queries(13):
         response = client.get(url(world, "board"))
@@ -57,13 +70,19 @@ def test_board_lists_experiments_with_pinned_queries(client, world, django_asser
     assert "Kaveri mukaan -ilta" in page
 
 
-def test_library_shows_only_reached_most_adopted_first_with_pinned_queries(client, world, django_assert_num_queries):
+def test_library_shows_only_reached_most_adopted_first_with_pinned_queries(
+    client, world, django_assert_num_queries
+):
     e = world["experiment"]
     m = e.measures.get(measure_type=world["reached"])
     s = e.measures.get(measure_type=world["stayed"])
     services.checkin_submit(experiment=e, slot=dt.date(2027, 2, 1), values={m.pk: 25, s.pk: 4})
-    other = services.experiment_create(path=world["path"], unit=world["pori"], title="Ei vielä", targets={world["reached"]: 50})
-    services.checkin_submit(experiment=other, slot=dt.date(2027, 2, 1), values={other.measures.get().pk: 10})
+    other = services.experiment_create(
+        path=world["path"], unit=world["pori"], title="Ei vielä", targets={world["reached"]: 50}
+    )
+    services.checkin_submit(
+        experiment=other, slot=dt.date(2027, 2, 1), values={other.measures.get().pk: 10}
+    )
     login(client, world, Role.COORDINATOR)
     with django_assert_num_queries(9):
         response = client.get(url(world, "library"))
@@ -109,19 +128,25 @@ def test_create_experiment_with_targets(client, world):
     )
     experiment = Experiment.objects.get(title="Somehaaste")
     assert response.status_code == 302
-    assert [(m.measure_type.name, int(m.target)) for m in experiment.measures.all()] == [("uusia nuoria tavoitettu", 40)]
+    assert [(m.measure_type.name, int(m.target)) for m in experiment.measures.all()] == [
+        ("uusia nuoria tavoitettu", 40)
+    ]
 
 
 def test_create_with_negative_target_shows_finnish_error(client, world):
     login(client, world, Role.FACILITATOR)
-    response = client.post(url(world, "create"), {"title": "X", f"target_{world['reached'].pk}": "-5"})
+    response = client.post(
+        url(world, "create"), {"title": "X", f"target_{world['reached'].pk}": "-5"}
+    )
     assert response.status_code == 200
     assert "Tämän luvun on oltava vähintään 0." in response.content.decode()
     assert not Experiment.objects.filter(title="X").exists()
 
 
 def test_magic_link_checkin_on_phone_form_and_double_submit(world):
-    link, token = services.checkin_link_create(experiment=world["experiment"], slot=dt.date(2027, 2, 1))
+    _link, token = services.checkin_link_create(
+        experiment=world["experiment"], slot=dt.date(2027, 2, 1)
+    )
     client = Client()
     page = client.get(reverse("experiments:checkin_link", args=[token])).content.decode()
     assert "Miten menee?" in page
@@ -136,10 +161,13 @@ def test_magic_link_checkin_on_phone_form_and_double_submit(world):
 
 
 def test_magic_link_bad_number_keeps_input_and_writes_nothing(world):
-    _link, token = services.checkin_link_create(experiment=world["experiment"], slot=dt.date(2027, 2, 1))
+    _link, token = services.checkin_link_create(
+        experiment=world["experiment"], slot=dt.date(2027, 2, 1)
+    )
     m = world["experiment"].measures.get(measure_type=world["reached"])
     response = Client().post(
-        reverse("experiments:checkin_link", args=[token]), {f"measure_{m.pk}": "-2", "what_we_did": "Säilyy"}
+        reverse("experiments:checkin_link", args=[token]),
+        {f"measure_{m.pk}": "-2", "what_we_did": "Säilyy"},
     )
     page = response.content.decode()
     assert response.status_code == 200
@@ -152,11 +180,17 @@ def test_magic_link_bad_number_keeps_input_and_writes_nothing(world):
     ("mutate", "status", "text"),
     [
         (lambda link, token: token[:-2] + "xx", 404, "Linkki ei kelpaa"),
-        (lambda link, token: services.checkin_link_revoke(link=link) and token, 410, "Linkki ei ole enää voimassa"),
+        (
+            lambda link, token: services.checkin_link_revoke(link=link) and token,
+            410,
+            "Linkki ei ole enää voimassa",
+        ),
     ],
 )
 def test_tampered_or_revoked_link_shows_clear_page(world, mutate, status, text):
-    link, token = services.checkin_link_create(experiment=world["experiment"], slot=dt.date(2027, 2, 1))
+    link, token = services.checkin_link_create(
+        experiment=world["experiment"], slot=dt.date(2027, 2, 1)
+    )
     bad = mutate(link, token)
     response = Client().post(reverse("experiments:checkin_link", args=[bad]), {"what_we_did": "x"})
     assert response.status_code == status
@@ -164,10 +198,14 @@ def test_tampered_or_revoked_link_shows_clear_page(world, mutate, status, text):
     assert CheckIn.objects.count() == 0
 
 
-def test_adopt_via_page_into_unit_contacts_unit(client, world, mailoutbox, django_capture_on_commit_callbacks):
+def test_adopt_via_page_into_unit_contacts_unit(
+    client, world, mailoutbox, django_capture_on_commit_callbacks
+):
     login(client, world, Role.UNIT_CONTACT, unit=world["pori"])
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(url(world, "adopt", world["experiment"].pk), {"unit": world["pori"].pk, "title": ""})
+        response = client.post(
+            url(world, "adopt", world["experiment"].pk), {"unit": world["pori"].pk, "title": ""}
+        )
     copy = Experiment.objects.get(adopted_from=world["experiment"])
     assert response.status_code == 302
     assert copy.unit == world["pori"]
@@ -177,7 +215,9 @@ def test_adopt_via_page_into_unit_contacts_unit(client, world, mailoutbox, djang
 def test_decide_continue_via_page_opens_round_two(client, world):
     services.experiment_start(experiment=world["experiment"])
     login(client, world, Role.FACILITATOR)
-    response = client.post(url(world, "decide", world["experiment"].pk), {"decision": "continue", "note": "Hyvä"})
+    response = client.post(
+        url(world, "decide", world["experiment"].pk), {"decision": "continue", "note": "Hyvä"}
+    )
     second = Experiment.objects.get(previous_round=world["experiment"])
     assert response["Location"] == url(world, "detail", second.pk)
     assert "kierros 2" in client.get(response["Location"]).content.decode()
