@@ -3,7 +3,7 @@
 from typing import Any
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop as N_
+from django.utils.translation import gettext_noop
 
 from polku.juries.lottery_adapter import Feasibility
 
@@ -78,16 +78,18 @@ def feasibility_texts(feasibility: Feasibility) -> dict[str, Any]:
 
 
 VERIFY_MESSAGES = {
-    "format": N_("The file is not a Polku lottery file."),
-    "commitment": N_(
+    "format": gettext_noop("The file is not a Polku lottery file."),
+    "commitment": gettext_noop(
         "The commitment does not match the file's contents: the file has been changed after it was published."
     ),
-    "panel_count": N_("The number of panels does not match the lottery size."),
-    "no_draw": N_("The file has no draw yet."),
-    "draw_input": N_("The draw input is not valid."),
-    "need_more_digits": N_("The draw input is not long enough to pick a panel."),
-    "index": N_("The panel number in the file does not follow from the draw input."),
-    "panel_mismatch": N_("The drawn panel in the file is not the panel with the drawn number."),
+    "panel_count": gettext_noop("The number of panels does not match the lottery size."),
+    "no_draw": gettext_noop("The file has no draw yet."),
+    "draw_input": gettext_noop("The draw input is not valid."),
+    "need_more_digits": gettext_noop("The draw input is not long enough to pick a panel."),
+    "index": gettext_noop("The panel number in the file does not follow from the draw input."),
+    "panel_mismatch": gettext_noop(
+        "The drawn panel in the file is not the panel with the drawn number."
+    ),
 }
 
 
@@ -100,5 +102,5 @@ def verify_texts(codes: list[str]) -> list[str]:
                 % {"i": code.split(":", 1)[1]}
             )
         else:
-            out.append(_(VERIFY_MESSAGES.get(code, N_("The file is not valid."))))
+            out.append(_(VERIFY_MESSAGES.get(code, gettext_noop("The file is not valid."))))
     return out

@@ -195,8 +195,8 @@ class JuryMember(TimeStampedModel):
     class Status(models.TextChoices):
         SELECTED = "selected", _("drawn, not invited yet")
         INVITED = "invited", _("invited")
-        ACCEPTED = "accepted", _("accepted")
-        DECLINED = "declined", _("declined")
+        ACCEPTED = "accepted", _("accepted the invitation")
+        DECLINED = "declined", _("declined the invitation")
 
     jury = models.ForeignKey(Jury, on_delete=models.CASCADE, related_name="members")
     draw = models.ForeignKey(Draw, on_delete=models.CASCADE, related_name="members")
