@@ -4,3 +4,10 @@ from django.apps import AppConfig
 class ExperimentsConfig(AppConfig):
     name = "polku.experiments"
     label = "experiments"
+
+    def ready(self) -> None:
+        from polku.core.demo import DEMO_EXTENSIONS
+        from polku.experiments.demo import load_experiments_demo
+
+        if load_experiments_demo not in DEMO_EXTENSIONS:
+            DEMO_EXTENSIONS.append(load_experiments_demo)
