@@ -178,6 +178,10 @@
       var s = String(map[c.item && c.item.id] || 0);
       if (el.textContent !== s) el.textContent = s;
     });
+    each(scope, "[data-pressed]", function (el) {
+      var map = get(el.dataset.pressed, c) || {};
+      el.setAttribute("aria-pressed", String(map[c.item && c.item.id] === el.dataset.pressedValue));
+    });
     each(scope, "[data-show]", function (el) { el.hidden = !truthy(get(el.dataset.show, c)); });
     each(scope, "[data-hide]", function (el) { el.hidden = truthy(get(el.dataset.hide, c)); });
     each(scope, "[data-width]", function (el) { el.style.width = Math.max(0, Math.min(100, +get(el.dataset.width, c) || 0)) + "%"; });
