@@ -13,7 +13,7 @@ except ImportError:
     sys.modules.setdefault("daphne", _daphne)
     sys.modules.setdefault("daphne.testing", _testing)
 
-from polku.live import engine  # noqa: E402
+from polku.live import engine
 
 
 @pytest.fixture(autouse=True)

@@ -60,7 +60,7 @@ async def control(comm, slot, action, cid, data=None):
 
 
 def test_phone_join_gets_token_welcome_view_and_snapshot():
-    day, slots, _ = live_day()
+    day, _slots, _ = live_day()
 
     async def scenario():
         comm = await phone(day.join_code, name="Maija")
@@ -242,7 +242,7 @@ def test_unknown_code_and_not_live_day_are_refused():
 
 
 def test_reconnect_with_same_token_restores_remaining_dots():
-    day, (topics, vote), fac = live_day(configs={"dot_vote": {"items": ["A", "B"]}})
+    day, (_topics, vote), fac = live_day(configs={"dot_vote": {"items": ["A", "B"]}})
 
     async def scenario():
         staff = await console(day, fac.user_id)
