@@ -45,6 +45,11 @@ EXCLUDED_MODELS: dict[str, str] = {
     "reports.ReportJob": "generated PDF files; they can be made again from the data",
     "experiments.CheckInLink": "one-time login links (token hashes), no content",
     "experiments.Reminder": "delivery bookkeeping of reminder emails, no content",
+    "live.LiveEvent": (
+        "raw input log of the live rooms: individual (also anonymous) inputs and votes are never "
+        "exported; their outcomes are in activity_results and participation"
+    ),
+    "juries.LotteryRun": "solver runs (inputs and outputs of the computation); the draws are exported",
 }
 
 
@@ -301,6 +306,60 @@ def _experiment_log(org: Organisation) -> list[dict]:
     )
 
 
+# --- live room and activities -------------------------------------------------------------
+
+SAFE_RESULT_DATA_KEYS = ("theme", "cards")
+
+
+def _result_data(data: dict) -> dict:
+    """Only the known, identity-free keys of an activity result's data."""
+    return {k: data[k] for k in SAFE_RESULT_DATA_KEYS if k in (data or {})}
+
+
+@organisation_dataset(
+    "activity_results", models=("activities.ActivityResult",), requires="activities.ActivityResult"
+)
+def _activity_results(org: Organisation) -> list[dict]:
+    """What the workshop activities carried forward: topics, themes, vote totals …
+    No participant identifiers (results carry none, also not from anonymous activities)."""
+    from polku.activities.models import ActivityResult
+
+    return [
+        dict(
+            r,
+            data=_result_data(r["data"]),
+        )
+        for r in ActivityResult.objects.filter(path__organisation=org)
+        .order_by("id")
+        .values(
+            "id",
+            "path_id",
+            "slot_id",
+            "activity_type",
+            "kind",
+            "text",
+            "score",
+            "unit_id",
+            "data",
+            "position",
+        )
+    ]
+
+
+@organisation_dataset("participation", models=("live.Participant",), requires="live.Participant")
+def _participation(org: Organisation) -> list[dict]:
+    """Participants as counts per workshop day (they are pseudonymous phones; no nicknames,
+    no tokens, no return keys)."""
+    from polku.live.models import Participant
+
+    return list(
+        Participant.objects.filter(workshop_day__path__organisation=org)
+        .values("workshop_day_id")
+        .annotate(joined=Count("id"), consented=Count("consented_at"))
+        .order_by("workshop_day_id")
+    )
+
+
 # --- path tables (CSV / XLSX) --------------------------------------------------------------
 
 PathTableFn = Callable[[Path], Table | None]
@@ -330,6 +389,91 @@ def build_path_table(name: str, path: Path) -> Table | None:
     if table is not None:
         assert tuple(table.columns) == spec.columns, f"{name}: columns drifted from the spec"
     return table
+
+
+TOPIC_COLUMNS = (
+    "workshop_day_id",
+    "workshop_day",
+    "agenda_item",
+    "activity_type",
+    "kind",
+    "text",
+    "theme",
+    "score",
+    "unit_name",
+    "position",
+)
+VOTE_ACTIVITY_TYPES = ("dot_vote", "ranking", "poll", "scale", "decide")
+TOPIC_RESULT_KINDS = ("topic", "theme", "priority", "what_works", "influence")
+
+
+@path_table("topics", columns=TOPIC_COLUMNS)
+def _table_topics(path: Path) -> Table | None:
+    """Topics, themes, prioritised topics and other card results of the workshop activities."""
+    if not source_ready("activities", "ActivityResult"):
+        return None
+    from polku.activities.models import ActivityResult
+
+    rows = [
+        (
+            r.slot.workshop_day_id,
+            r.slot.workshop_day.title,
+            r.slot.title,
+            r.activity_type,
+            r.kind,
+            r.text,
+            (r.data or {}).get("theme", "") if r.kind != "theme" else r.text,
+            r.score,
+            r.unit.name if r.unit else "",
+            r.position,
+        )
+        for r in ActivityResult.objects.filter(path=path)
+        .exclude(activity_type__in=VOTE_ACTIVITY_TYPES)
+        .select_related("slot__workshop_day", "unit")
+        .order_by("slot__workshop_day__starts_at", "slot__position", "slot_id", "position", "id")
+    ]
+    return Table("topics", TOPIC_COLUMNS, rows)
+
+
+VOTE_COLUMNS = (
+    "workshop_day_id",
+    "workshop_day",
+    "agenda_item",
+    "activity_type",
+    "option",
+    "votes",
+    "rank",
+)
+
+
+@path_table("votes", columns=VOTE_COLUMNS)
+def _table_votes(path: Path) -> Table | None:
+    """Vote results as totals per option. Individual votes are never exported."""
+    if not source_ready("activities", "ActivityResult"):
+        return None
+    from polku.activities.models import ActivityResult
+
+    rows: list[tuple] = []
+    rank_in_slot: dict[int, int] = {}
+    for r in (
+        ActivityResult.objects.filter(path=path, activity_type__in=VOTE_ACTIVITY_TYPES)
+        .select_related("slot__workshop_day")
+        .order_by("slot__workshop_day__starts_at", "slot__position", "slot_id", "position", "id")
+    ):
+        rank_in_slot[r.slot_id] = rank_in_slot.get(r.slot_id, 0) + 1
+        score = int(r.score) if r.score is not None and float(r.score).is_integer() else r.score
+        rows.append(
+            (
+                r.slot.workshop_day_id,
+                r.slot.workshop_day.title,
+                r.slot.title,
+                r.activity_type,
+                r.text,
+                score,
+                rank_in_slot[r.slot_id],
+            )
+        )
+    return Table("votes", VOTE_COLUMNS, rows)
 
 
 WORKSHOP_DAY_COLUMNS = (
@@ -510,3 +654,163 @@ def _table_measures(path: Path) -> Table | None:
                 )
             )
     return Table("measures", MEASURE_COLUMNS, rows)
+
+
+# --- juries --------------------------------------------------------------------------------
+
+
+@organisation_dataset(
+    "juries",
+    models=(
+        "juries.Jury",
+        "juries.Jury_sessions",
+        "juries.Quota",
+        "juries.Recommendation",
+        "juries.Response",
+        "juries.Vote",
+        "juries.FollowUpAction",
+    ),
+    requires="juries.Jury",
+)
+def _juries(org: Organisation) -> list[dict]:
+    """Juries with quotas, recommendations, responses, follow-up actions and vote totals.
+
+    Votes appear only as totals per level (never who voted what).
+    """
+    from polku.juries.models import Jury, Vote
+
+    totals: dict[int, dict[int, int]] = {}
+    for row in (
+        Vote.objects.filter(recommendation__jury__organisation=org)
+        .values("recommendation_id", "level")
+        .annotate(n=Count("id"))
+    ):
+        totals.setdefault(row["recommendation_id"], {})[row["level"]] = row["n"]
+    rows = []
+    for jury in (
+        Jury.objects.filter(organisation=org)
+        .order_by("id")
+        .prefetch_related(
+            "sessions", "quotas", "recommendations__response", "recommendations__actions"
+        )
+    ):
+        rows.append(
+            {
+                "id": jury.pk,
+                "path_id": jury.path_id,
+                "question": jury.question,
+                "commissioner": jury.commissioner,
+                "steering_group": jury.steering_group,
+                "commitment": jury.commitment,
+                "response_days": jury.response_days,
+                "panel_size": jury.panel_size,
+                "max_per_team": jury.max_per_team,
+                "attribute_values": jury.attribute_values,
+                "session_workshop_day_ids": sorted(d.pk for d in jury.sessions.all()),
+                "statement_intro": jury.statement_intro,
+                "statement_published_at": jury.statement_published_at,
+                "quotas": [
+                    {
+                        "attribute": q.attribute,
+                        "value": q.value,
+                        "min_seats": q.min_seats,
+                        "max_seats": q.max_seats,
+                        "population_share": q.population_share,
+                    }
+                    for q in jury.quotas.all()
+                ],
+                "recommendations": [
+                    {
+                        "id": r.pk,
+                        "position": r.position,
+                        "title": r.title,
+                        "body": r.body,
+                        "version": r.version,
+                        "vote_totals": {str(k): v for k, v in sorted(totals.get(r.pk, {}).items())},
+                        "response": (
+                            {"decision": r.response.decision, "reasons": r.response.reasons}
+                            if hasattr(r, "response")
+                            else None
+                        ),
+                        "actions": [
+                            {
+                                "title": a.title,
+                                "owner": a.owner,
+                                "due_on": a.due_on,
+                                "path_id": a.path_id,
+                                "experiment_id": a.experiment_id,
+                            }
+                            for a in r.actions.all()
+                        ],
+                    }
+                    for r in jury.recommendations.all()
+                ],
+            }
+        )
+    return rows
+
+
+@organisation_dataset(
+    "jury_pool",
+    models=("juries.PoolMember", "juries.JuryMember"),
+    requires="juries.PoolMember",
+)
+def _jury_pool(org: Organisation) -> list[dict]:
+    """The staff pool a jury was drawn from, and who was drawn (seat status; no login tokens)."""
+    from polku.juries.models import PoolMember
+
+    rows = []
+    for p in (
+        PoolMember.objects.filter(jury__organisation=org).order_by("id").prefetch_related("seats")
+    ):
+        rows.append(
+            {
+                "jury_id": p.jury_id,
+                "external_id": p.external_id,
+                "pseudonym": p.pseudonym,
+                "name": p.name,
+                "email": p.email,
+                "attributes": p.attributes,
+                "team": p.team,
+                "excluded": p.excluded,
+                "exclusion_reason": p.exclusion_reason,
+                "seats": [{"draw_id": s.draw_id, "status": s.status} for s in p.seats.all()],
+            }
+        )
+    return rows
+
+
+@organisation_dataset(
+    "jury_lottery",
+    models=("juries.Draw", "juries.AuditEntry"),
+    requires="juries.Draw",
+)
+def _jury_lottery(org: Organisation) -> list[dict]:
+    """The published lottery files and the jury's audit trail (verifiable by anyone)."""
+    from polku.juries.models import AuditEntry, Draw
+
+    draws = list(
+        Draw.objects.filter(jury__organisation=org)
+        .order_by("id")
+        .values(
+            "id",
+            "jury_id",
+            "lottery",
+            "commitment",
+            "committed_at",
+            "input_kind",
+            "draw_input",
+            "panel_index",
+            "drawn_at",
+            "voided_at",
+            "void_reason",
+        )
+    )
+    audit = list(
+        AuditEntry.objects.filter(jury__organisation=org)
+        .order_by("jury_id", "seq")
+        .values(
+            "jury_id", "seq", "action", "actor", "payload", "created_at", "prev_hash", "entry_hash"
+        )
+    )
+    return [{"draws": draws, "audit": audit}]

@@ -128,7 +128,6 @@ def measure_rollups(
     kinds = {t.id: t.kind for t in measure_types}
     achieved = achieved_per_measure(measures, kinds, values)
     experiments_by_id = {e.id: e for e in experiments}
-    measure_by_id = {m.id: m for m in measures}
     rollups = []
     for mt in measure_types:
         mine = [m for m in measures if m.measure_type_id == mt.id]
@@ -190,7 +189,6 @@ def measure_rollups(
                 over_time=over_time,
             )
         )
-    del measure_by_id
     return rollups
 
 
@@ -228,7 +226,7 @@ def funnel(
 class CheckinHealth:
     experiment: ExperimentRow
     last_checkin: dt.date | None
-    due_on: dt.date
+    due_on: dt.date | None  # the missed slot when overdue, else the next one
     days_overdue: int
 
     @property
@@ -236,23 +234,44 @@ class CheckinHealth:
         return self.days_overdue > 0
 
 
+def interval_schedule(start: dt.date, end: dt.date, interval_days: int) -> list[dt.date]:
+    """Fallback schedule: every `interval_days` from the start until the end."""
+    interval = max(1, interval_days)
+    dates, k = [], 1
+    while (date := start + dt.timedelta(days=k * interval)) <= end:
+        dates.append(date)
+        k += 1
+    return dates
+
+
 def checkin_health(
     *,
     experiments: Sequence[ExperimentRow],
     last_checkins: dict[int, dt.date],
-    interval_days: int,
+    schedules: dict[int, list[dt.date]],
     today: dt.date,
 ) -> list[CheckinHealth]:
-    """Running experiments: when the next check-in is due and how many days it is overdue."""
+    """Running experiments against their check-in schedule.
+
+    Overdue: the latest slot due by `today` has no check-in for it or later; the days count
+    from that slot. Otherwise `due_on` is the next slot.
+    """
     rows = []
     for e in experiments:
         if e.status != "running":
             continue
         last = last_checkins.get(e.id)
-        start = e.started_on or e.first_step_on or e.created_on
-        due = (last or start) + dt.timedelta(days=interval_days)
-        rows.append(CheckinHealth(e, last, due, max(0, (today - due).days)))
-    return sorted(rows, key=lambda h: (-h.days_overdue, h.due_on, h.experiment.title))
+        slots = schedules.get(e.id, [])
+        due = [d for d in slots if d <= today]
+        upcoming = [d for d in slots if d > today]
+        if due and (last is None or last < due[-1]):
+            rows.append(CheckinHealth(e, last, due[-1], (today - due[-1]).days))
+        else:
+            rows.append(CheckinHealth(e, last, upcoming[0] if upcoming else None, 0))
+    return sorted(
+        rows,
+        key=lambda h: (-h.days_overdue, h.due_on or dt.date.max, h.experiment.title),
+    )
 
 
 @dataclass(frozen=True)

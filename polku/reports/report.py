@@ -6,6 +6,7 @@
 
 import datetime as dt
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -61,6 +62,30 @@ class PathReport:
         return [(s.key, str(FUNNEL_LABELS[s.key]), s.count) for s in self.funnel]
 
 
+def checkin_schedules(
+    *, path: Path, days: list[WorkshopDay], experiments: list[metrics.ExperimentRow]
+) -> dict[int, list[dt.date]]:
+    """Each running experiment's check-in slots, by the experiments app's own schedule rule
+    (every interval from the start plus one before each workshop day); no queries."""
+    try:
+        from polku.experiments.services import checkin_schedule
+    except ImportError:  # pragma: no cover - the experiments app without its schedule
+        checkin_schedule = None
+    end = path.followup_until or path.ends_on
+    schedules = {}
+    for e in experiments:
+        if e.status != "running":
+            continue
+        start = e.started_on or e.first_step_on or e.created_on
+        if checkin_schedule is None:
+            schedules[e.id] = metrics.interval_schedule(start, end, path.checkin_interval_days)
+            continue
+        stand_in = SimpleNamespace(started_on=start, first_step_on=None, created_at=None, pk=e.id)
+        slots = checkin_schedule(experiment=stand_in, path=path, workshop_days=days)  # type: ignore[arg-type]
+        schedules[e.id] = [slot.date for slot in slots]
+    return schedules
+
+
 def path_report(
     *, path: Path, today: dt.date | None = None, with_stories: bool = False
 ) -> PathReport:
@@ -104,7 +129,7 @@ def path_report(
     report.health = metrics.checkin_health(
         experiments=data.experiments,
         last_checkins=data.last_checkins,
-        interval_days=path.checkin_interval_days,
+        schedules=checkin_schedules(path=path, days=days, experiments=data.experiments),
         today=today,
     )
     report.lineage = metrics.lineage_edges(data.experiments)

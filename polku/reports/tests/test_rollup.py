@@ -76,10 +76,12 @@ def test_lineage_edges_between_units(report):
 def test_checkin_health_overdue(report):
     rows = [(h.experiment.title, h.last_checkin, h.due_on, h.days_overdue) for h in report.health]
     assert rows == [
-        ('=HYPERLINK("http://evil")', None, dt.date(2026, 1, 22), 38),
-        ("Kaveri mukaan", dt.date(2026, 2, 15), dt.date(2026, 3, 8), 0),
+        # slots every 21 days from the start: 22.1., 12.2., 5.3. — 12.2. was missed
+        ('=HYPERLINK("http://evil")', None, dt.date(2026, 2, 12), 17),
+        # slots 26.1., 16.2., 9.3. — the last check-in (15.2.) came before the 16.2. slot
+        ("Kaveri mukaan", dt.date(2026, 2, 15), dt.date(2026, 2, 16), 13),
     ]
-    assert len(report.overdue) == 1
+    assert len(report.overdue) == 2
 
 
 def test_counts(report):
