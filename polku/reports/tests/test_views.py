@@ -252,7 +252,7 @@ def test_share_link_form_errors_are_finnish(client, world):
 
 def test_share_link_of_another_path_cannot_be_revoked(client, world):
     other = build_world(org=OrganisationFactory(slug="toinen"))
-    link, token = services.share_link_create(path=other["path"], label="X", sections=["goal"])
+    link, _token = services.share_link_create(path=other["path"], label="X", sections=["goal"])
     client.force_login(world["users"]["coordinator"])
     response = client.post(urls(world)["share_links"], {"action": "revoke", "link": link.pk})
     assert response.status_code == 404
