@@ -640,12 +640,9 @@ def _edit_recommendation(
         except services.VersionConflict as exc:
             conflict = exc.current
             form = RecommendationForm(
-                initial={
-                    "title": conflict.title,
-                    "body": conflict.body,
-                    "version": conflict.version,
-                }
+                data={"title": conflict.title, "body": conflict.body, "version": conflict.version}
             )
+            form.is_valid()
             form.add_error(None, exc)
             ctx["mine"] = {
                 "title": request.POST.get("title", ""),

@@ -1,0 +1,402 @@
+"""Jury pages: who may open what, and the flows a coordinator walks through."""
+
+import io
+import json
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+
+from polku.core.tests.factories import MembershipFactory, OrganisationFactory, UnitFactory
+from polku.juries.models import AuditEntry, Draw, Jury, JuryMember, LotteryRun
+from polku.juries.services import members_invite
+from polku.juries.tests.factories import drawn_jury, jury_with_pool, pool_file, standard_rows
+from polku.organisations.models import Membership
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world():
+    org = OrganisationFactory(slug="home-org")
+    jury, draw = drawn_jury(organisation=org)
+    rec_unit = UnitFactory(organisation=org, code="C")
+    users = {}
+    for role, m_role, unit in [
+        ("facilitator", Membership.Role.FACILITATOR, None),
+        ("coordinator", Membership.Role.COORDINATOR, None),
+        ("unit_contact", Membership.Role.UNIT_CONTACT, rec_unit),
+        ("viewer", Membership.Role.VIEWER, None),
+    ]:
+        users[role] = MembershipFactory(organisation=org, role=m_role, unit=unit).user
+    users["outsider"] = MembershipFactory(
+        organisation=OrganisationFactory(), role=Membership.Role.FACILITATOR
+    ).user
+    return {"org": org, "jury": jury, "draw": draw, "users": users}
+
+
+def _urls(w):
+    o, j, d = w["org"].slug, w["jury"].pk, w["draw"].pk
+    return {
+        "list": reverse("juries:list", args=[o]),
+        "detail": reverse("juries:detail", args=[o, j]),
+        "edit": reverse("juries:edit", args=[o, j]),
+        "pool": reverse("juries:pool", args=[o, j]),
+        "quotas": reverse("juries:quotas", args=[o, j]),
+        "lottery": reverse("juries:lottery", args=[o, j]),
+        "file": reverse("juries:lottery_file", args=[o, j, d]),
+        "fairness": reverse("juries:fairness", args=[o, j]),
+        "fairness_csv": reverse("juries:fairness_csv", args=[o, j]),
+        "panel": reverse("juries:panel", args=[o, j]),
+        "audit": reverse("juries:audit", args=[o, j]),
+        "recommendations": reverse("juries:recommendations", args=[o, j]),
+        "statement": reverse("juries:statement", args=[o, j]),
+    }
+
+
+MANAGE_ONLY = {"edit", "pool", "quotas", "panel"}
+
+
+@pytest.mark.parametrize(
+    "role", ["facilitator", "coordinator", "unit_contact", "viewer", "outsider", "anonymous"]
+)
+def test_access_matrix(client, world, role):
+    user = world["users"].get(role)
+    if user is not None:
+        client.force_login(user)
+    for name, url in _urls(world).items():
+        status = client.get(url).status_code
+        if role == "anonymous":
+            expected = 302
+        elif role == "outsider":
+            expected = 404
+        elif role == "unit_contact":
+            expected = 403
+        elif role == "viewer":
+            expected = 403 if name in MANAGE_ONLY else 200
+        else:
+            expected = 200
+        assert status == expected, (role, name, status)
+
+
+def test_viewer_never_sees_names_or_emails(client, world):
+    client.force_login(world["users"]["viewer"])
+    for name in ("lottery", "fairness", "detail", "audit"):
+        page = client.get(_urls(world)[name]).content.decode()
+        assert "Henkilö" not in page, name
+        assert "@example.org" not in page, name
+
+
+def test_other_organisation_jury_is_404(client, world):
+    other_jury = jury_with_pool()
+    client.force_login(world["users"]["facilitator"])
+    url = reverse("juries:detail", args=[world["org"].slug, other_jury.pk])
+    assert client.get(url).status_code == 404
+
+
+def test_jury_list_query_count(client, world, django_assert_num_queries):
+    client.force_login(world["users"]["coordinator"])
+    url = _urls(world)["list"]
+    client.get(url)
+    with django_assert_num_queries(5):
+        client.get(url)
+    from polku.juries.services import jury_create
+
+    jury_create(
+        path=world["jury"].path, question="Toinen", commissioner="J", commitment="C", panel_size=3
+    )
+    with django_assert_num_queries(5):
+        page = client.get(url).content.decode()
+    assert page.count('href="/o/home-org/juries/') == 2
+
+
+@pytest.fixture
+def coordinator(client):
+    membership = MembershipFactory(role=Membership.Role.COORDINATOR)
+    client.force_login(membership.user)
+    client.membership = membership
+    return client
+
+
+def test_create_jury_then_import_pool_with_errors_then_good_file(coordinator):
+    org = coordinator.membership.organisation
+    jury = jury_with_pool(organisation=org)  # gives the org units A and B and a path
+    path = jury.path
+    response = coordinator.post(
+        reverse("juries:create", args=[org.slug]) + f"?path={path.pk}",
+        {
+            "path": path.pk,
+            "question": "Miten perehdytys toimii?",
+            "commissioner": "Johtaja",
+            "commitment": "Vastaan kuukaudessa.",
+            "response_days": 28,
+            "panel_size": 4,
+            "sessions": [path.workshop_days.first().pk],
+        },
+    )
+    new = Jury.objects.get(question="Miten perehdytys toimii?")
+    assert response.status_code == 302
+    assert response["Location"] == reverse("juries:pool", args=[org.slug, new.pk])
+    assert list(new.sessions.all()) == [path.workshop_days.first()]
+
+    rows = standard_rows()
+    rows[2] = (rows[2][0], rows[2][1], "ei-osoite", *rows[2][3:])
+    upload = io.BytesIO(pool_file(rows))
+    upload.name = "joukko.csv"
+    page = coordinator.post(
+        reverse("juries:pool", args=[org.slug, new.pk]), {"action": "import", "file": upload}
+    ).content.decode()
+    assert "Mitään ei tuotu." in page
+    assert "Rivi 4: sähköpostiosoite ei-osoite ei kelpaa." in page
+    assert new.pool.count() == 0
+
+    upload = io.BytesIO(pool_file(standard_rows()))
+    upload.name = "joukko.csv"
+    response = coordinator.post(
+        reverse("juries:pool", args=[org.slug, new.pk]), {"action": "import", "file": upload}
+    )
+    assert response.status_code == 302
+    assert new.pool.count() == 12
+
+
+def test_quota_form_saves_and_proportional_button_computes_seats(coordinator):
+    org = coordinator.membership.organisation
+    jury = jury_with_pool(organisation=org)
+    url = reverse("juries:quotas", args=[org.slug, jury.pk])
+    page = coordinator.get(url).content.decode()
+    # attributes sorted: rooli(0), unit(1), vuoro(2); values sorted within
+    assert 'name="q-1-0-min"' in page
+    response = coordinator.post(
+        url,
+        {
+            "q-1-0-share": "50",
+            "q-1-1-share": "50",
+            "reason": "Osastot puoliksi",
+            "action": "proportional",
+        },
+    )
+    assert response.status_code == 302
+    assert sorted(jury.quotas.values_list("attribute", "value", "min_seats", "max_seats")) == [
+        ("unit", "Osasto A", 2, 2),
+        ("unit", "Osasto B", 2, 2),
+    ]
+    page = coordinator.get(url).content.decode()
+    assert "Kiintiöt voivat toteutua" in page
+
+
+def test_quota_form_without_reason_keeps_input(coordinator):
+    org = coordinator.membership.organisation
+    jury = jury_with_pool(organisation=org)
+    url = reverse("juries:quotas", args=[org.slug, jury.pk])
+    response = coordinator.post(
+        url, {"q-1-0-min": "3", "q-1-0-max": "x", "reason": "", "action": "save"}
+    )
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Paikkojen on oltava kokonaislukuja" in page
+    response = coordinator.post(
+        url, {"q-1-0-min": "3", "q-1-0-max": "4", "reason": "", "action": "save"}
+    )
+    page = response.content.decode()
+    assert "Kirjoita, miksi kiintiöt asetetaan" in page
+    assert 'name="q-1-0-min" value="3"' in page
+    assert jury.quotas.count() == 0
+
+
+def test_lottery_flow_preview_leximin_commit_draw(coordinator, django_capture_on_commit_callbacks):
+    org = coordinator.membership.organisation
+    jury = jury_with_pool(organisation=org)
+    coordinator.post(
+        reverse("juries:quotas", args=[org.slug, jury.pk]),
+        {
+            "q-1-0-min": "2",
+            "q-1-0-max": "2",
+            "q-1-1-min": "2",
+            "q-1-1-max": "2",
+            "reason": "puoliksi",
+            "action": "save",
+        },
+    )
+    action = reverse("juries:lottery_action", args=[org.slug, jury.pk])
+    coordinator.post(action, {"action": "preview"})
+    assert jury.runs.get().method == "maximin"
+    with django_capture_on_commit_callbacks(execute=True):
+        coordinator.post(action, {"action": "leximin"})
+    run = jury.runs.get(method="leximin")
+    assert run.status == LotteryRun.Status.DONE
+    status = coordinator.get(reverse("juries:run_status", args=[org.slug, jury.pk, run.pk]))
+    assert status["HX-Refresh"] == "true"
+    page = coordinator.get(reverse("juries:lottery", args=[org.slug, jury.pk])).content.decode()
+    assert "Julkaise arvonnan tiiviste" in page
+    coordinator.post(action, {"action": "commit", "run": run.pk})
+    draw = Draw.objects.get(jury=jury)
+    page = coordinator.get(reverse("juries:lottery", args=[org.slug, jury.pk])).content.decode()
+    assert draw.commitment in page
+    response = coordinator.post(
+        action, {"action": "draw", "kind": "dice", "digits": "2 4 6 1 5 3"}, follow=True
+    )
+    page = response.content.decode()
+    assert "Raati on arvottu." in page
+    draw.refresh_from_db()
+    assert draw.panel_index is not None
+    for pseudonym in draw.lottery["panels"][draw.panel_index]:
+        assert pseudonym in page
+
+
+def test_redraw_without_reason_is_refused_with_message(coordinator):
+    org = coordinator.membership.organisation
+    jury, draw = drawn_jury(organisation=org)
+    response = coordinator.post(
+        reverse("juries:lottery_action", args=[org.slug, jury.pk]),
+        {"action": "void", "reason": ""},
+        follow=True,
+    )
+    assert "Kirjoita uuden arvonnan syy (vähintään 10 merkkiä)" in response.content.decode()
+    draw.refresh_from_db()
+    assert draw.voided_at is None
+
+
+def test_lottery_file_download_and_public_verify_page(client, coordinator):
+    org = coordinator.membership.organisation
+    jury, draw = drawn_jury(organisation=org)
+    response = coordinator.get(reverse("juries:lottery_file", args=[org.slug, jury.pk, draw.pk]))
+    data = json.loads(response.content)
+    assert data["commitment"] == draw.commitment
+    assert (
+        response["Content-Disposition"]
+        == f'attachment; filename="raati-{jury.pk}-arvonta-{draw.pk}.json"'
+    )
+    anonymous = type(client)()
+    upload = io.BytesIO(response.content)
+    upload.name = "arvonta.json"
+    page = anonymous.post(reverse("juries:verify"), {"file": upload}).content.decode()
+    assert "Arvonta on kunnossa." in page
+    data["draw"]["input"] = "6666"
+    upload = io.BytesIO(json.dumps(data).encode())
+    upload.name = "arvonta.json"
+    page = anonymous.post(reverse("juries:verify"), {"file": upload}).content.decode()
+    assert "Arvonta ei ole kunnossa:" in page
+    upload = io.BytesIO(b"\x00not json")
+    upload.name = "x.json"
+    response = anonymous.post(reverse("juries:verify"), {"file": upload})
+    assert response.status_code == 200
+    assert "Tiedosto ei ole Polun arvontatiedosto." in response.content.decode()
+
+
+def test_fairness_csv(coordinator):
+    org = coordinator.membership.organisation
+    jury, _draw = drawn_jury(organisation=org)
+    body = coordinator.get(reverse("juries:fairness_csv", args=[org.slug, jury.pk])).content.decode(
+        "utf-8-sig"
+    )
+    lines = body.splitlines()
+    assert (
+        lines[0]
+        == "pseudonym,probability,solver_probability,equal_share_k_over_n,below_equal_share"
+    )
+    assert len([line for line in lines[1:13] if line.startswith("R-")]) == 12
+    assert "gini," in body
+    assert "unit,Osasto A,2,2,2" in body
+
+
+def test_member_magic_link_accept_vote_and_decline_replacement(
+    client, django_capture_on_commit_callbacks
+):
+    jury, _draw = drawn_jury()
+    with django_capture_on_commit_callbacks(execute=True):
+        members_invite(jury=jury, actor=None)
+    tokens = [
+        next(line for line in m.body.splitlines() if "/jury/m/" in line)
+        .rsplit("/jury/m/", 1)[1]
+        .strip("/")
+        for m in mail.outbox
+    ]
+    url = reverse("juries:member", args=[tokens[0]])
+    page = client.get(url).content.decode()
+    assert "Lähden mukaan" in page
+    client.post(url, {"action": "accept"})
+    assert JuryMember.objects.filter(status=JuryMember.Status.ACCEPTED).count() == 1
+    from polku.juries.services import recommendation_create
+
+    rec = recommendation_create(jury=jury, title="Yksi numero", body="", actor_label="raati")
+    response = client.post(
+        url, {"action": "vote", "recommendation": rec.pk, "level": "4"}, follow=True
+    )
+    assert "Näkemyksesi tallennettiin." in response.content.decode()
+    assert rec.votes.get().level == 4
+    response = client.post(
+        url, {"action": "vote", "recommendation": rec.pk, "level": "9"}, follow=True
+    )
+    assert "Valitse yksi viidestä vaihtoehdosta." in response.content.decode()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("juries:member", args=[tokens[1]]), {"action": "decline"})
+    assert response["Location"] == reverse("juries:member_done")
+    assert AuditEntry.objects.filter(jury=jury, action="replacement").count() == 1
+    assert client.get(reverse("juries:member", args=[tokens[1]])).status_code == 404
+    assert client.get(reverse("juries:member", args=["bogus"])).status_code == 404
+
+
+def test_member_edit_conflict_shows_both_versions(client, django_capture_on_commit_callbacks):
+    jury, _draw = drawn_jury()
+    with django_capture_on_commit_callbacks(execute=True):
+        members_invite(jury=jury, actor=None)
+    token = (
+        next(line for line in mail.outbox[0].body.splitlines() if "/jury/m/" in line)
+        .rsplit("/jury/m/", 1)[1]
+        .strip("/")
+    )
+    client.post(reverse("juries:member", args=[token]), {"action": "accept"})
+    from polku.juries.services import recommendation_create, recommendation_update
+
+    rec = recommendation_create(jury=jury, title="Otsikko", body="alku", actor_label="raati")
+    recommendation_update(
+        recommendation=rec,
+        title="Otsikko",
+        body="toisen teksti",
+        expected_version=1,
+        actor_label="R-X",
+    )
+    response = client.post(
+        reverse("juries:member_edit", args=[token, rec.pk]),
+        {"title": "Otsikko", "body": "minun tekstini", "version": 1},
+    )
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Joku muu tallensi tämän suosituksen" in page
+    assert "minun tekstini" in page
+    assert "toisen teksti" in page
+    rec.refresh_from_db()
+    assert rec.body == "toisen teksti"
+
+
+def test_statement_publish_response_and_pdf(coordinator):
+    org = coordinator.membership.organisation
+    jury, _draw = drawn_jury(organisation=org)
+    coordinator.post(
+        reverse("juries:recommendations", args=[org.slug, jury.pk]),
+        {"title": "Takaisinsoitto", "body": "Samana päivänä."},
+    )
+    rec = jury.recommendations.get()
+    coordinator.post(
+        reverse("juries:statement", args=[org.slug, jury.pk]), {"intro": "Raati suosittaa."}
+    )
+    jury.refresh_from_db()
+    assert jury.statement_published_at is not None
+    url = reverse("juries:response", args=[org.slug, jury.pk, rec.pk])
+    coordinator.post(url, {"action": "response", "decision": "accepted", "reasons": "Hyvä."})
+    coordinator.post(
+        url,
+        {
+            "action": "followup",
+            "action-title": "Takaisinsoiton kokeilu",
+            "action-owner": "OH",
+            "action-due_on": "2027-05-01",
+        },
+    )
+    page = coordinator.get(reverse("juries:statement", args=[org.slug, jury.pk])).content.decode()
+    assert "Hyvä." in page
+    assert "Takaisinsoiton kokeilu" in page
+    pdf = coordinator.get(reverse("juries:statement_pdf", args=[org.slug, jury.pk]))
+    assert pdf["Content-Type"] == "application/pdf"
+    assert pdf.content[:5] == b"%PDF-"
