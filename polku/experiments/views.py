@@ -137,9 +137,10 @@ def _chart(series) -> dict | None:
     return {
         "width": width,
         "height": height,
-        "polyline": " ".join(f"{x},{yy}" for x, yy in coords),
-        "dots": coords,
-        "target_y": y(series.measure.target),
+        "polyline": " ".join(f"{x:.1f},{yy:.1f}" for x, yy in coords),
+        # Strings, so that number localisation (17,5) cannot reach SVG attributes.
+        "dots": [(f"{x:.1f}", f"{yy:.1f}") for x, yy in coords],
+        "target_y": f"{y(series.measure.target):.1f}",
     }
 
 
@@ -420,7 +421,9 @@ def checkin_link(request: HttpRequest, token: str) -> HttpResponse:
         "experiments/checkin_form.html",
         {"experiment": experiment, "form": form, "slot": link.slot, "public": True},
     )
-    response["Referrer-Policy"] = "no-referrer"
+    # The token is in the path: never leak it to other sites ("no-referrer" would make
+    # Chromium send "Origin: null" on the form post, which CSRF protection refuses).
+    response["Referrer-Policy"] = "same-origin"
     return response
 
 
@@ -495,6 +498,7 @@ def results(request: HttpRequest, path_pk: int) -> HttpResponse:
         {
             "path": path,
             "rows": selectors.path_rollup(path=path),
+            "open_breakdown": True,
             "learnings": selectors.shareable_learnings(path=path).exclude(what_helped="")[:12],
         },
     )
