@@ -1,0 +1,108 @@
+"""A coordinator frames a jury, imports the volunteer pool, sets quotas, previews the fair
+lottery, publishes the commitment, enters the dice and sees the panel — in Finnish, with no
+serious accessibility violations."""
+
+import datetime as dt
+
+import pytest
+from playwright.sync_api import expect
+
+from polku.core.tests.factories import MembershipFactory, UnitFactory
+from polku.juries.models import Draw, Jury
+from polku.juries.tests.factories import pool_file, standard_rows
+from polku.organisations.models import Membership
+from polku.paths.services import path_create
+from tests.e2e.conftest import login
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def coordinator():
+    membership = MembershipFactory(
+        role=Membership.Role.COORDINATOR,
+        organisation__name="Kuusiniemen terveysasema",
+        organisation__slug="kuusiniemi",
+    )
+    org = membership.organisation
+    UnitFactory(organisation=org, code="A", name="Osasto A")
+    UnitFactory(organisation=org, code="B", name="Osasto B")
+    path_create(
+        organisation=org,
+        name="Vastaanoton polku",
+        starts_on=dt.date(2027, 2, 1),
+        template_key="half_year",
+    )
+    return membership
+
+
+def test_import_pool_set_quotas_preview_commit_enter_dice_see_panel(
+    page, live_server, coordinator, axe_check
+):
+    login(page, live_server, coordinator.user.email)
+    page.goto(f"{live_server.url}/o/kuusiniemi/juries/")
+    expect(page.get_by_role("heading", name="Organisaatioraadit", level=1)).to_be_visible()
+    axe_check(page, context="jury list")
+    page.get_by_role("button", name="Perusta raati").click()
+
+    page.get_by_label("Kysymys").fill("Miten vastaanottomme pitäisi toimia?")
+    page.get_by_role("textbox", name="Toimeksiantaja", exact=True).fill("Johtava lääkäri")
+    page.get_by_label("Toimeksiantajan sitoumus").fill(
+        "Vastaan jokaiseen suositukseen neljässä viikossa."
+    )
+    page.get_by_label("Raadin koko").fill("4")
+    page.get_by_label("Aloitustyöpaja").check()
+    axe_check(page, context="jury form")
+    page.get_by_role("button", name="Tallenna").click()
+
+    expect(page.get_by_role("heading", name="Vapaaehtoisten joukko")).to_be_visible()
+    axe_check(page, context="pool page")
+    page.get_by_label("Joukon tiedosto (CSV tai XLSX)").set_input_files(
+        files=[
+            {
+                "name": "vapaaehtoiset.csv",
+                "mimeType": "text/csv",
+                "buffer": pool_file(standard_rows()),
+            }
+        ]
+    )
+    page.get_by_role("button", name="Tuo", exact=True).click()
+    expect(page.get_by_text("Joukkoon tuotiin 12 henkilöä.")).to_be_visible()
+    expect(page.get_by_role("heading", name="12 henkilöä joukossa")).to_be_visible()
+    axe_check(page, context="pool list")
+
+    page.get_by_role("link", name="Kiintiöt").click()
+    page.get_by_label("unit Osasto A: vähintään").fill("2")
+    page.get_by_label("unit Osasto A: enintään").fill("2")
+    page.get_by_label("unit Osasto B: vähintään").fill("2")
+    page.get_by_label("unit Osasto B: enintään").fill("2")
+    page.get_by_label("Miksi (tallentuu tapahtumalokiin)").fill("Ohjausryhmä: osastot puoliksi")
+    axe_check(page, context="quota form")
+    page.get_by_role("button", name="Tallenna kiintiöt").click()
+    expect(page.get_by_text("Kiintiöt voivat toteutua")).to_be_visible()
+
+    page.get_by_role("link", name="Arvonta").click()
+    page.get_by_role("button", name="Laske esikatselu").click()
+    expect(page.get_by_text("MAXIMIN-esikatselu laskettu.")).to_be_visible()
+    expect(page.get_by_text("Pienin valintatodennäköisyys").first).to_be_visible()
+    axe_check(page, context="lottery preview")
+    page.get_by_role("button", name="Laske LEXIMIN taustalla").click()
+    page.get_by_role("button", name="Julkaise arvonnan tiiviste").click()
+    expect(page.get_by_text("Arvonnan tiiviste julkaistu. Arvo nyt julkisesti.")).to_be_visible()
+    jury = Jury.objects.get()
+    draw = Draw.objects.get(jury=jury)
+    expect(page.locator("#commitment")).to_have_text(draw.commitment)
+    axe_check(page, context="commitment")
+
+    page.get_by_label("nopan silmäluvut (1–6)").check()
+    page.get_by_role("textbox", name="Numerot").fill("3 5 1 6 2 4 1 1")
+    page.get_by_role("button", name="Arvo raati").click()
+    expect(page.get_by_text("Raati on arvottu.")).to_be_visible()
+    expect(page.get_by_role("heading", name="Arvottu raati")).to_be_visible()
+    draw.refresh_from_db()
+    panel = page.locator("#drawn-panel li")
+    expect(panel).to_have_count(4)
+    shown = sorted(panel.nth(i).locator(".code").inner_text() for i in range(4))
+    assert shown == sorted(draw.lottery["panels"][draw.panel_index])
+    axe_check(page, context="drawn panel")
+    page.screenshot(path="/tmp/polku-jury-panel.png", full_page=True)
