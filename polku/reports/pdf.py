@@ -48,14 +48,26 @@ def impact_context(*, path: Path, progress: Progress = _noop) -> dict:
                 [m for m, _v in rollup.over_time],
                 [float(v) for _m, v in rollup.over_time],
                 target=float(rollup.target) if rollup.summed and rollup.target else None,
+                width=3.4,
             )
         units = None
         if len(rollup.by_unit) >= 2:
             top = rollup.by_unit[:10]
             units = charts.hbar(
-                [u or "–" for u, _v in top], [float(v) for _u, v in top], color=charts.ACCENT
+                [u or "–" for u, _v in top],
+                [float(v) for _u, v in top],
+                color=charts.ACCENT,
+                width=3.4,
             )
-        rollup_charts.append({"rollup": rollup, "line": line, "units": units})
+        rollup_charts.append(
+            {
+                "rollup": rollup,
+                "line": line,
+                "units": units,
+                "units_text": "; ".join(f"{u or '–'}: {v}" for u, v in rollup.by_unit),
+                "time_text": "; ".join(f"{m}: {v}" for m, v in rollup.over_time),
+            }
+        )
     status_chart = None
     if report.statuses and report.experiment_count:
         status_chart = charts.hbar(
