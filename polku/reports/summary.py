@@ -43,8 +43,89 @@ def summary_data(*, workshop_day: WorkshopDay) -> dict:
             for s in slots
         ],
     }
+    data.update(_activity_results(slots=slots))
     data.update(_experiments(workshop_day=workshop_day, slot_ids=[s.pk for s in slots]))
+    participants = _participant_count(workshop_day=workshop_day)
+    if participants is not None and "commitments" in data:
+        data["commitments"]["participants"] = participants
     return data
+
+
+VOTE_TYPES = ("dot_vote", "ranking", "poll")
+
+
+def _num(score: float | None) -> float | int | None:
+    if score is None:
+        return None
+    return int(score) if float(score).is_integer() else round(score, 1)
+
+
+def _activity_results(*, slots: list) -> dict:
+    """Topics with their grouping, circle of influence, what works and vote totals, from the
+    results the activities carried forward. No participant identifiers exist in them."""
+    if not source_ready("activities", "ActivityResult"):
+        return {}
+    from polku.activities.models import ActivityResult
+
+    by_slot: dict[int, list] = {}
+    for r in ActivityResult.objects.filter(slot__in=[s.pk for s in slots]).order_by(
+        "slot_id", "position", "id"
+    ):
+        by_slot.setdefault(r.slot_id, []).append(r)
+    groups: dict[str, list[str]] = {}
+    influence, what_works, votes = [], [], []
+    for slot in slots:
+        rows = by_slot.get(slot.pk, [])
+        if slot.activity_type == "topics":
+            for r in rows:
+                if r.kind == "topic":
+                    groups.setdefault((r.data or {}).get("theme", ""), []).append(r.text)
+            for r in rows:
+                if r.kind == "theme":
+                    groups.setdefault(r.text, [])
+        elif slot.activity_type == "influence":
+            for r in rows:
+                d = r.data or {}
+                influence.append(
+                    {
+                        "text": r.text,
+                        "decide": d.get("decide", 0),
+                        "influence": d.get("influence", 0),
+                        "out": d.get("out", 0),
+                        "parked": r.kind == "parked",
+                    }
+                )
+        elif slot.activity_type == "what_works":
+            what_works += [
+                {"text": r.text, "topic": (r.data or {}).get("theme", "")}
+                for r in rows
+                if r.kind == "what_works"
+            ]
+        elif slot.activity_type in VOTE_TYPES and rows:
+            votes.append(
+                {
+                    "title": slot.title,
+                    "activity": slot.activity_type,
+                    "results": [{"label": r.text, "count": _num(r.score)} for r in rows],
+                }
+            )
+    topic_groups = [{"title": title, "topics": topics} for title, topics in groups.items() if title]
+    if groups.get(""):
+        topic_groups.append({"title": str(_("Not grouped")), "topics": groups[""]})
+    return {
+        "topics": {"groups": topic_groups},
+        "influence": influence,
+        "what_works": what_works,
+        "votes": votes,
+    }
+
+
+def _participant_count(*, workshop_day: WorkshopDay) -> int | None:
+    if not source_ready("live", "Participant"):
+        return None
+    from polku.live.models import Participant
+
+    return Participant.objects.filter(workshop_day=workshop_day).count()
 
 
 def _experiments(*, workshop_day: WorkshopDay, slot_ids: list[int]) -> dict:
@@ -85,9 +166,13 @@ def _experiments(*, workshop_day: WorkshopDay, slot_ids: list[int]) -> dict:
 
 
 def opted_in_participant_emails(*, workshop_day: WorkshopDay) -> list[str]:
-    """Emails of participants who opted in to follow-ups (none until the live room has them)."""
-    if not source_ready("live", "Participant"):
-        return []
+    """Emails of participants who opted in to follow-ups.
+
+    The live room stores no participant email address (only a keyed hash, for recognising a
+    returning participant; it promises "we do not send you email"), so there is nobody to
+    email yet. Participants get the summary through its public link instead. When the live
+    room adds an email opt-in, read it here.
+    """
     return []
 
 
