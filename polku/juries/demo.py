@@ -68,7 +68,7 @@ STAFF = {
     "HALL": ("Hallinto", [("hallinto", 1.0)]),
 }
 POOL_MIX = {"VAST": 14, "HOIT": 24, "LAAK": 9, "LAB": 7, "HALL": 6}
-SHIFTS = [("aamu", 0.55), ("ilta", 0.3), ("päivystys", 0.15)]
+SHIFTS = [("aamu", 0.5), ("ilta", 0.3), ("päivystys", 0.2)]
 AGES = [("alle 35", 0.35), ("35–49", 0.4), ("50+", 0.25)]
 
 

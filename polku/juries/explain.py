@@ -8,8 +8,14 @@ from django.utils.translation import gettext_noop
 from polku.juries.lottery_adapter import Feasibility
 
 
+def attribute_text(attribute: str) -> str:
+    from polku.juries.templatetags.juries import attribute_label
+
+    return attribute_label(attribute)
+
+
 def _label(attribute: str, value: str) -> str:
-    return f"{attribute} = {value}"
+    return f"{attribute_text(attribute)} = {value}"
 
 
 def problem_text(code: str, p: dict[str, Any]) -> str:
@@ -24,19 +30,13 @@ def problem_text(code: str, p: dict[str, Any]) -> str:
             "available": p["available"],
         }
     if code == "mins_gt_k":
-        return (
-            _(
-                "The minimums of %(attribute)s add up to %(sum)d seats, more than the panel size %(k)d."
-            )
-            % p
-        )
+        return _(
+            "The minimums of %(attribute)s add up to %(sum)d seats, more than the panel size %(k)d."
+        ) % {**p, "attribute": attribute_text(p["attribute"])}
     if code == "maxes_lt_k":
-        return (
-            _(
-                "The maximums of %(attribute)s allow only %(sum)d seats, fewer than the panel size %(k)d."
-            )
-            % p
-        )
+        return _(
+            "The maximums of %(attribute)s allow only %(sum)d seats, fewer than the panel size %(k)d."
+        ) % {**p, "attribute": attribute_text(p["attribute"])}
     if code == "team_cap":
         return (
             _(
@@ -46,7 +46,7 @@ def problem_text(code: str, p: dict[str, Any]) -> str:
         )
     if code == "quotas_conflict":
         return _("These quotas cannot all hold at the same time: %(labels)s.") % {
-            "labels": ", ".join(p["labels"])
+            "labels": ", ".join(_label(a, v) for a, v in p["labels"])
         }
     return _("No panel meets all the quotas and rules at the same time.")
 

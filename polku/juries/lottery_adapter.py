@@ -243,9 +243,7 @@ def feasibility_check(instance: Instance) -> Feasibility:
     problems = _simple_problems(instance)
     relaxations = _smallest_relaxation(instance)
     if relaxations is not None and not problems:
-        problems = [
-            ("quotas_conflict", {"labels": [f"{r.attribute}={r.value}" for r in relaxations]})
-        ]
+        problems = [("quotas_conflict", {"labels": [(r.attribute, r.value) for r in relaxations]})]
     if not problems:
         problems = [("no_panel", {})]
     return Feasibility(

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from polku.accounts.models import User
 from polku.core.email import email_enqueue_on_commit
 from polku.juries import lottery_adapter as lottery
-from polku.juries.explain import feasibility_texts
+from polku.juries.explain import attribute_text, feasibility_texts
 from polku.juries.lottery.instance import proportional_quotas
 from polku.juries.models import (
     AuditEntry,
@@ -509,7 +509,7 @@ def quotas_set(
         )
     errors = []
     for q in quotas:
-        label = f"{q['attribute']} = {q['value']}"
+        label = f"{attribute_text(q['attribute'])} = {q['value']}"
         if q["min"] < 0 or q["max"] < 0:
             errors.append(_("%(label)s: seats cannot be negative.") % {"label": label})
         elif q["min"] > q["max"]:

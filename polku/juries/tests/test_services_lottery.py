@@ -38,7 +38,9 @@ def test_quota_min_above_max_is_rejected():
             reason="testi",
             actor=None,
         )
-    assert exc.value.messages == ["unit = Osasto A: vähimmäismäärä on suurempi kuin enimmäismäärä."]
+    assert exc.value.messages == [
+        "yksikkö = Osasto A: vähimmäismäärä on suurempi kuin enimmäismäärä."
+    ]
 
 
 def test_proportional_quotas_round_down_and_up():
@@ -62,12 +64,12 @@ def test_infeasible_quotas_explained_in_finnish_with_smallest_relaxation():
     result = services.jury_feasibility(jury=jury)
     assert result["feasible"] is False
     assert result["problems"] == [
-        "Ominaisuuden unit vähimmäismäärät ovat yhteensä 6 paikkaa, enemmän kuin raadin koko 4."
+        "Ominaisuuden yksikkö vähimmäismäärät ovat yhteensä 6 paikkaa, enemmän kuin raadin koko 4."
     ]
     assert len(result["relaxations"]) == 1
     assert result["relaxations"][0] in (
-        "Laske kiintiön unit = Osasto A vähimmäismäärä 3 → 1.",
-        "Laske kiintiön unit = Osasto B vähimmäismäärä 3 → 1.",
+        "Laske kiintiön yksikkö = Osasto A vähimmäismäärä 3 → 1.",
+        "Laske kiintiön yksikkö = Osasto B vähimmäismäärä 3 → 1.",
     )
     with pytest.raises(ValidationError):
         services.run_preview(jury=jury, actor=None)

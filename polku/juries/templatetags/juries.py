@@ -1,0 +1,12 @@
+from django import template
+from django.utils.translation import gettext_lazy as _
+
+register = template.Library()
+
+# Canonical attribute keys (the import maps yksikkö/enhet/unit to "unit") shown in the UI language.
+ATTRIBUTE_LABELS = {"unit": _("unit")}
+
+
+@register.filter
+def attribute_label(key: str) -> str:
+    return str(ATTRIBUTE_LABELS.get(key, key))
