@@ -32,4 +32,8 @@ def results_carry_forward(
     with transaction.atomic():
         ActivityResult.objects.filter(slot=slot).delete()
         ActivityResult.objects.bulk_create(rows)
+        # Hook for activities whose results become domain objects (experiment canvases → experiments).
+        hook = getattr(activity, "after_carry_forward", None)
+        if hook is not None:
+            hook(slot=slot, state=state, config=config)
     return rows

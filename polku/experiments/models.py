@@ -142,6 +142,7 @@ class Experiment(TimeStampedModel):
         related_name="+",
         help_text="The canvas activity the experiment was designed in.",
     )
+    source_key = models.CharField(max_length=40, blank=True)  # the canvas group
 
     class Meta:
         ordering = ["path", "unit__name", "title", "round_number"]

@@ -851,3 +851,192 @@ def checkin_link_send_now(*, experiment: Experiment, slot: dt.date | None = None
 
 def open_experiments_q() -> Q:
     return ~Q(status=Status.DECIDED)
+
+
+# --------------------------------------------------------------------------- live activities
+
+
+def experiments_from_canvas(*, slot: AgendaSlot, canvases: Sequence[Mapping]) -> list[Experiment]:
+    """Turn the canvases of a closed `experiment_canvas` activity into planned experiments.
+    Idempotent: a canvas already turned into an experiment (same slot and group) is updated
+    while the experiment is still planned, and left alone after that."""
+    path = slot.workshop_day.path
+    unit_ids = set(path.units.values_list("pk", flat=True))
+    types = {mt.name.casefold(): mt for mt in path.measure_types.all()}
+    made = []
+    with transaction.atomic():
+        for canvas in canvases:
+            fields = dict(canvas.get("fields") or {})
+            title = str(fields.get("title") or "").strip()
+            if not title:
+                continue
+            unit_id = canvas.get("unit") if canvas.get("unit") in unit_ids else None
+            targets: dict[MeasureType, object] = {}
+            for name, target in (canvas.get("targets") or {}).items():
+                mt = types.get(str(name).casefold())
+                if mt is None:
+                    mt = measure_type_create(path=path, name=str(name)[:120])
+                    types[mt.name.casefold()] = mt
+                targets[mt] = target
+            duration = str(fields.get("duration_weeks") or "")
+            plan = {
+                "title": title[:200],
+                "topic_title": str(fields.get("topic") or "")[:200],
+                "builds_on": str(fields.get("builds_on") or ""),
+                "what_we_try": str(fields.get("what_we_try") or ""),
+                "who": str(fields.get("who") or ""),
+                "first_step": str(fields.get("first_step") or ""),
+                "first_step_on": _date_or_none(fields.get("first_step_on")),
+                "duration_weeks": int(duration) if duration.isdigit() else None,
+                "support_needed": str(fields.get("support_needed") or ""),
+                "contact_email": str(fields.get("contact_email") or "")[:254],
+            }
+            key = str(canvas.get("group") or "")[:40]
+            existing = Experiment.objects.filter(source_slot=slot, source_key=key).first()
+            if existing is not None:
+                if existing.status == Status.PLANNED:
+                    unit = Unit.objects.filter(pk=unit_id).first() if unit_id else existing.unit
+                    made.append(
+                        experiment_update(experiment=existing, unit=unit, targets=targets, **plan)
+                    )
+                continue
+            experiment = experiment_create(
+                path=path,
+                unit=Unit.objects.filter(pk=unit_id).first() if unit_id else None,
+                targets=targets,
+                source_slot=slot,
+                **plan,
+            )
+            experiment.source_key = key
+            experiment.save(update_fields=["source_key"])
+            made.append(experiment)
+    return made
+
+
+def _date_or_none(value: object) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(str(value)) if value else None
+    except ValueError:
+        return None
+
+
+def workshop_cards(*, path: Path) -> list[dict]:
+    """Cards for the report-back gallery and the decide activity: each open experiment of the
+    path with its latest shareable check-in and results vs. targets (JSON-able)."""
+    from polku.experiments.selectors import attach_actuals
+
+    experiments = list(
+        path.experiments.exclude(status=Status.DECIDED)
+        .select_related("unit")
+        .prefetch_related("measures__measure_type", "checkins")
+        .order_by("unit__name", "title")
+    )
+    attach_actuals(experiments)
+    cards = []
+    for e in experiments:
+        checkins = sorted(e.checkins.all(), key=lambda c: c.slot)
+        shared = [c for c in checkins if c.shareable]
+        last = shared[-1] if shared else None
+        results = "; ".join(
+            f"{m.measure_type.name} {_num(m.actual)} / {_num(m.target)}"  # type: ignore[attr-defined]
+            for m in e.measures.all()
+        )
+        cards.append(
+            {
+                "id": str(e.pk),
+                "title": e.title[:120],
+                "unit": e.unit.name if e.unit else "",
+                "round": e.round_number,
+                "did": (last.what_we_did if last else "")[:400],
+                "helped": (last.what_helped if last else "")[:300],
+                "obstacles": (last.obstacles if last else "")[:300],
+                "results": results[:300],
+                "reached": bool(getattr(e, "reached_targets", False)),
+                "checkins": len(checkins),
+            }
+        )
+    return cards
+
+
+def _num(value: Decimal | None) -> str:
+    if value is None:
+        return "–"
+    return f"{value.normalize():f}"
+
+
+CARD_ACTIVITIES = ("report_back", "decide")
+
+
+def workshop_cards_refresh(*, workshop_day: WorkshopDay) -> int:
+    """Write the current experiment cards into the day's report-back and decide activities
+    (their agenda slot config) and reload the live room if it runs. Returns slots updated."""
+    cards = workshop_cards(path=workshop_day.path)
+    slots = list(workshop_day.agenda_slots.filter(activity_type__in=CARD_ACTIVITIES))
+    for slot in slots:
+        slot.config = {**(slot.config or {}), "cards": cards}
+        slot.save(update_fields=["config", "updated_at"])
+    if slots:
+        code = workshop_day.join_code
+
+        def reload() -> None:
+            try:
+                from asgiref.sync import async_to_sync
+
+                from polku.live import engine
+
+                if code in engine.rooms:
+                    async_to_sync(engine.room_reload)(code)
+            except Exception:  # the room reloads from the database next time anyway
+                logger.exception("reloading live room %s failed", code)
+
+        transaction.on_commit(reload)
+    return len(slots)
+
+
+def decisions_apply(*, decisions: Sequence[Mapping], path: Path) -> list[Experiment]:
+    """Apply the decisions recorded in a closed `decide` activity (idempotent: experiments
+    already decided are left alone)."""
+    done = []
+    for d in decisions:
+        experiment = path.experiments.filter(pk=_int_or_none(d.get("experiment"))).first()
+        if experiment is None or experiment.status not in (Status.RUNNING, Status.REPORTED):
+            continue
+        if d.get("decision") not in Decision.values:
+            continue
+        experiment_decide(
+            experiment=experiment, decision=str(d["decision"]), note=str(d.get("note") or "")
+        )
+        done.append(experiment)
+    return done
+
+
+def interest_record(*, interests: Sequence[Mapping], slot: AgendaSlot) -> int:
+    """Log the report-back reactions ("we want to try this", questions) on each experiment.
+    Saving the same activity again replaces its earlier log lines."""
+    path = slot.workshop_day.path
+    marker = f"[{slot.title}] "
+    count = 0
+    LogEntry.objects.filter(
+        experiment__path=path, kind=LogEntry.Kind.NOTE, text__startswith=marker
+    ).delete()
+    for item in interests:
+        experiment = path.experiments.filter(pk=_int_or_none(item.get("experiment"))).first()
+        if experiment is None:
+            continue
+        wants = int(item.get("want") or 0)
+        questions = [str(q)[:280] for q in item.get("questions") or []]
+        if not wants and not questions:
+            continue
+        text = _("%(n)s want to try this.") % {"n": wants}
+        if questions:
+            text += " " + _("Questions:") + " " + " | ".join(questions)
+        _log(experiment, LogEntry.Kind.NOTE, marker + text)
+        count += 1
+    return count
+
+
+def _int_or_none(value: object) -> int | None:
+    try:
+        return int(str(value))
+    except ValueError:
+        return None

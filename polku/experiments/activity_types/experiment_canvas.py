@@ -1,0 +1,312 @@
+"""Design experiments in the live workshop: groups fill an experiment canvas together.
+
+Groups: by unit (a participant joins their unit's group), by topic (one group per prioritised
+topic from the earlier activity) or facilitator-made (the facilitator adds groups; people join
+the one they were told to). Each group's canvas is edited field by field.
+
+Concurrency: **field-level merge with optimistic revisions.** Every field (and every measure
+target) has its own revision number; an edit names the revision it was based on. Edits to
+different fields never conflict; two people who edit the *same* field at once: the first one
+wins, the second one gets "someone changed this just now" with the new text already on their
+screen, and nothing is overwritten silently. The reducer stays pure (no clock, no DB).
+
+Closing (or "save results") turns each canvas with a title into an Experiment of the path
+(`after_carry_forward` → `polku.experiments.services.experiments_from_canvas`).
+"""
+
+import re
+from typing import Any, ClassVar
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from polku.activities.registry import (
+    ActivityType,
+    Event,
+    Rejected,
+    ResultItem,
+    clean_text,
+    register,
+)
+
+GROUPINGS = ("unit", "topic", "assigned")
+# field → (max length, required-for-an-experiment)
+FIELDS: dict[str, int] = {
+    "title": 120,
+    "topic": 200,
+    "builds_on": 500,
+    "what_we_try": 500,
+    "who": 300,
+    "first_step": 300,
+    "first_step_on": 10,
+    "duration_weeks": 3,
+    "support_needed": 300,
+    "contact_email": 254,
+}
+MAX_GROUPS = 40
+MAX_MEASURES = 4
+MAX_TARGET = 100_000
+DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+class CanvasConfigForm(forms.Form):
+    prompt = forms.CharField(label=_("Prompt"), required=False, max_length=300)
+    grouping = forms.ChoiceField(
+        label=_("Groups"),
+        choices=[
+            ("unit", _("by unit")),
+            ("topic", _("by prioritised topic")),
+            ("assigned", _("groups made by the facilitator")),
+        ],
+    )
+    measures_text = forms.CharField(
+        label=_("Measures offered, one per line"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Use the names of the path's measures so that results add up."),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        measures = self.initial.get("measures")
+        if measures and not self.initial.get("measures_text"):
+            self.initial["measures_text"] = "\n".join(measures)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        lines = [x.strip()[:120] for x in data.get("measures_text", "").splitlines() if x.strip()]
+        data["measures"] = lines[:MAX_MEASURES]
+        return data
+
+
+def _group(gid: str, name: str, *, unit: int | None = None, topic: str = "") -> dict[str, Any]:
+    fields = {f: {"v": "", "r": 0} for f in FIELDS}
+    fields["topic"]["v"] = topic
+    return {"id": gid, "name": name, "unit": unit, "members": {}, "fields": fields, "targets": {}}
+
+
+def clean_field(field: str, value: Any) -> str:
+    """Validate one canvas field; raise Rejected with a message the participant understands."""
+    if value is None:
+        value = ""
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    text = clean_text(value, max_length=FIELDS[field], required=False)
+    if not text:
+        return ""
+    if field == "first_step_on" and not DATE.match(text):
+        raise Rejected(_("Give the date as a calendar date."), "invalid")
+    if field == "duration_weeks" and (not text.isdigit() or not 1 <= int(text) <= 104):
+        raise Rejected(_("The duration must be 1–104 weeks."), "invalid")
+    if field == "contact_email" and not EMAIL.match(text):
+        raise Rejected(_("Check the email address."), "invalid")
+    return text
+
+
+@register
+class ExperimentCanvas(ActivityType):
+    key = "experiment_canvas"
+    label = _("Design experiments")
+    description = _("Groups fill an experiment canvas together; closing makes them experiments.")
+    input_kinds: ClassVar[frozenset[str]] = frozenset({"join", "edit", "target"})
+    moderation_actions: ClassVar[frozenset[str]] = frozenset({"add_group"})
+    anonymous_by_default = False
+    needs_items = True
+    config_form = CanvasConfigForm
+    default_config: ClassVar[dict[str, Any]] = {
+        "grouping": "unit",
+        "measures": [],
+        "measures_text": "",
+        "max_topic_groups": 8,
+    }
+
+    def initial_state(self, config: dict[str, Any]) -> dict[str, Any]:
+        return {"groups": {}, "order": [], "member_of": {}}
+
+    def on_open(
+        self, state: dict[str, Any], config: dict[str, Any], source_items: list[dict[str, Any]]
+    ) -> None:
+        if config.get("grouping") != "topic" or state["order"]:
+            return
+        for item in source_items[: max(1, min(int(config.get("max_topic_groups") or 8), 20))]:
+            gid = f"t{item['id']}"
+            text = str(item["text"])[:200]
+            state["groups"][gid] = _group(gid, text[:80], topic=text)
+            state["order"].append(gid)
+
+    # -- inputs ------------------------------------------------------------------------------
+    def reduce(self, state: dict[str, Any], event: Event, config: dict[str, Any]) -> None:
+        if event.kind == "join":
+            self._join(state, event, config)
+            return
+        gid = state["member_of"].get(event.actor)
+        item = event.data.get("item")
+        if event.kind == "target":
+            if not isinstance(item, str) or "|" not in item:
+                raise Rejected(_("No such field."), "invalid")
+            gid_target, _sep, index = item.partition("|")
+            self._check_member(gid, gid_target, event)
+            names = config.get("measures") or []
+            if not index.isdigit() or int(index) >= len(names):
+                raise Rejected(_("No such field."), "invalid")
+            value = event.data.get("value")
+            if value is not None and (
+                isinstance(value, bool)
+                or not isinstance(value, int)
+                or not 0 <= value <= MAX_TARGET
+            ):
+                raise Rejected(
+                    _("The target must be a whole number 0–%(max)s.") % {"max": MAX_TARGET},
+                    "invalid",
+                )
+            targets = state["groups"][gid_target]["targets"]
+            current = targets.get(index, {"v": None, "r": 0})
+            self._check_rev(current, event)
+            targets[index] = {"v": value, "r": current["r"] + 1}
+            return
+        # edit
+        field = event.data.get("field")
+        if not isinstance(item, str) or item not in state["groups"]:
+            raise Rejected(_("No such group."), "invalid")
+        self._check_member(gid, item, event)
+        if field not in FIELDS:
+            raise Rejected(_("No such field."), "invalid")
+        value = clean_field(field, event.data.get("value"))
+        current = state["groups"][item]["fields"][field]
+        self._check_rev(current, event)
+        current["v"], current["r"] = value, current["r"] + 1
+
+    def _check_member(self, gid: str | None, target: str, event: Event) -> None:
+        if event.facilitator:
+            return
+        if gid != target:
+            raise Rejected(_("Join this group first to edit its canvas."), "not_member")
+
+    def _check_rev(self, current: dict[str, Any], event: Event) -> None:
+        rev = event.data.get("rev")
+        if isinstance(rev, bool) or not isinstance(rev, int):
+            raise Rejected(_("Invalid value."), "invalid")
+        if rev != current["r"]:
+            raise Rejected(
+                _("Someone in your group changed this just now. Check the new text and try again."),
+                "conflict",
+            )
+
+    def _join(self, state: dict[str, Any], event: Event, config: dict[str, Any]) -> None:
+        item = event.data.get("item")
+        unit = event.data.get("unit")
+        if isinstance(item, str) and item in state["groups"]:
+            gid = item
+        elif (
+            config.get("grouping") == "unit"
+            and isinstance(unit, int)
+            and not isinstance(unit, bool)
+        ):
+            gid = f"u{unit}"
+            if gid not in state["groups"]:
+                if len(state["order"]) >= MAX_GROUPS:
+                    raise Rejected(_("There are already enough groups."), "limit")
+                name = clean_text(event.data.get("name") or "", max_length=80, required=False)
+                state["groups"][gid] = _group(gid, name or "?", unit=unit)
+                state["order"].append(gid)
+        else:
+            raise Rejected(_("No such group."), "invalid")
+        old = state["member_of"].get(event.actor)
+        if old and old in state["groups"]:
+            state["groups"][old]["members"].pop(event.actor, None)
+        state["member_of"][event.actor] = gid
+        state["groups"][gid]["members"][event.actor] = event.name or ""
+
+    def moderate(
+        self, state: dict[str, Any], action: str, data: dict[str, Any], config: dict[str, Any]
+    ) -> None:
+        if action != "add_group":
+            raise Rejected(_("Unknown action."), "invalid")
+        name = clean_text(data.get("text"), max_length=80)
+        if len(state["order"]) >= MAX_GROUPS:
+            raise Rejected(_("There are already enough groups."), "limit")
+        gid = f"g{len(state['order']) + 1}"
+        while gid in state["groups"]:
+            gid += "x"
+        unit = data.get("unit")
+        state["groups"][gid] = _group(
+            gid, name, unit=unit if isinstance(unit, int) and not isinstance(unit, bool) else None
+        )
+        state["order"].append(gid)
+
+    # -- snapshots -----------------------------------------------------------------------------
+    def _groups(self, state: dict[str, Any], config: dict[str, Any]) -> list[dict[str, Any]]:
+        names = config.get("measures") or []
+        out = []
+        for gid in state["order"]:
+            g = state["groups"][gid]
+            members = [n for n in g["members"].values() if n]
+            fields = g["fields"]
+            out.append(
+                {
+                    "id": gid,
+                    "name": g["name"],
+                    "n": len(g["members"]),
+                    "members": ", ".join(sorted(members))[:300],
+                    "f": fields,
+                    "m": [
+                        {
+                            "id": f"{gid}|{i}",
+                            "name": name,
+                            "v": g["targets"].get(str(i), {}).get("v"),
+                            "r": g["targets"].get(str(i), {}).get("r", 0),
+                        }
+                        for i, name in enumerate(names)
+                    ],
+                    "filled": sum(1 for f in fields.values() if f["v"]),
+                }
+            )
+        return out
+
+    def public_snapshot(
+        self, state: dict[str, Any], config: dict[str, Any], revealed: bool
+    ) -> dict[str, Any]:
+        return {"count": len(state["order"]), "groups": self._groups(state, config)}
+
+    def personal(self, state: dict[str, Any], actor: str, config: dict[str, Any]) -> dict[str, Any]:
+        gid = state["member_of"].get(actor)
+        group = state["groups"].get(gid) if gid else None
+        return {"group": gid, "group_name": group["name"] if group else ""}
+
+    def results(self, state: dict[str, Any], config: dict[str, Any]) -> list[ResultItem]:
+        names = config.get("measures") or []
+        items = []
+        for gid in state["order"]:
+            g = state["groups"][gid]
+            values = {f: v["v"] for f, v in g["fields"].items()}
+            if not values["title"]:
+                continue
+            targets = {
+                names[int(i)]: t["v"]
+                for i, t in g["targets"].items()
+                if t["v"] is not None and int(i) < len(names)
+            }
+            items.append(
+                ResultItem(
+                    kind="experiment",
+                    text=values["title"],
+                    unit=g["unit"],
+                    data={
+                        "group": gid,
+                        "group_name": g["name"],
+                        "fields": values,
+                        "targets": targets,
+                    },
+                )
+            )
+        return items
+
+    def after_carry_forward(
+        self, *, slot: Any, state: dict[str, Any], config: dict[str, Any]
+    ) -> None:
+        from polku.experiments.services import experiments_from_canvas
+
+        experiments_from_canvas(
+            slot=slot, canvases=[r.data | {"unit": r.unit} for r in self.results(state, config)]
+        )
