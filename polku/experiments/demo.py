@@ -225,6 +225,17 @@ def load_experiments_demo(created: dict) -> None:
             first_step_on=today + dt.timedelta(days=3),
         )
 
+    # The kick-off's canvas offered the path's measures; the follow-up's report-back and
+    # decide activities show today's cards.
+    canvas = created["kickoff"].agenda_slots.filter(activity_type="experiment_canvas").first()
+    if canvas is not None:
+        canvas.config = {**canvas.config, "grouping": "unit", "measures": [REACHED, STAYED]}
+        canvas.save(update_fields=["config"])
+    for day in path.workshop_days.exclude(pk=created["kickoff"].pk):
+        for slot in day.agenda_slots.filter(activity_type="experiment_canvas"):
+            slot.config = {**slot.config, "grouping": "unit", "measures": [REACHED, STAYED]}
+            slot.save(update_fields=["config"])
+
     # Round 2: Helsinki continues its challenge with new people.
     helsinki = experiments["HELSINKI"]
     decided_on = started + 2 * interval + dt.timedelta(days=2)
@@ -250,6 +261,9 @@ def load_experiments_demo(created: dict) -> None:
             what_we_did="Toisen kierroksen haaste: kaksi viikkoa.",
             what_helped="Ensimmäisen kierroksen videot.",
         )
+    followup = path.workshop_days.exclude(pk=created["kickoff"].pk).order_by("starts_at").first()
+    if followup is not None:
+        services.workshop_cards_refresh(workshop_day=followup)
 
 
 def _values(experiment: Experiment, reached: int, stayed: int) -> dict[int, int]:
