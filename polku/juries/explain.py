@@ -104,3 +104,33 @@ def verify_texts(codes: list[str]) -> list[str]:
         else:
             out.append(_(VERIFY_MESSAGES.get(code, gettext_noop("The file is not valid."))))
     return out
+
+
+AUDIT_ACTIONS = {
+    "jury_created": gettext_noop("Jury created"),
+    "jury_updated": gettext_noop("Frame changed"),
+    "attribute_values_set": gettext_noop("Allowed values set"),
+    "pool_imported": gettext_noop("Pool imported"),
+    "pool_excluded": gettext_noop("Person excluded"),
+    "pool_included": gettext_noop("Exclusion removed"),
+    "quotas_set": gettext_noop("Quotas set"),
+    "run_started": gettext_noop("Computation started"),
+    "run_finished": gettext_noop("Computation finished"),
+    "run_failed": gettext_noop("Computation failed"),
+    "commitment_published": gettext_noop("Commitment published"),
+    "drawn": gettext_noop("Panel drawn"),
+    "draw_voided": gettext_noop("Lottery voided"),
+    "invited": gettext_noop("Invitations sent"),
+    "accepted": gettext_noop("Invitation accepted"),
+    "declined": gettext_noop("Invitation declined"),
+    "replacement": gettext_noop("Alternate drawn"),
+    "replacement_impossible": gettext_noop("No alternate keeps the quotas"),
+    "recommendation_created": gettext_noop("Recommendation added"),
+    "statement_published": gettext_noop("Statement published"),
+    "response": gettext_noop("Commissioner responded"),
+    "action_created": gettext_noop("Follow-up action added"),
+}
+
+
+def audit_action_text(action: str) -> str:
+    return _(AUDIT_ACTIONS[action]) if action in AUDIT_ACTIONS else action

@@ -106,3 +106,34 @@ def test_import_pool_set_quotas_preview_commit_enter_dice_see_panel(
     assert shown == sorted(draw.lottery["panels"][draw.panel_index])
     axe_check(page, context="drawn panel")
     page.screenshot(path="/tmp/polku-jury-panel.png", full_page=True)
+
+
+def test_drawn_juror_accepts_on_phone_and_votes(phone_page, live_server, axe_check):
+    from django.core import mail
+
+    from polku.juries import services
+    from polku.juries.tests.factories import drawn_jury
+
+    jury, _draw = drawn_jury()
+    services.members_invite(jury=jury, actor=None)
+    services.recommendation_create(
+        jury=jury,
+        title="Yksi yhteinen numero",
+        body="Kaikki puhelut yhteen numeroon.",
+        actor_label="raati",
+    )
+    link = next(line for line in mail.outbox[0].body.splitlines() if "/jury/m/" in line)
+    path = link[link.index("/jury/m/") :]
+    page = phone_page
+    page.goto(f"{live_server.url}{path}")
+    expect(page.get_by_role("heading", name="Miten vastaanotto toimii paremmin?")).to_be_visible()
+    axe_check(page, context="juror invitation")
+    page.get_by_role("button", name="Lähden mukaan").click()
+    expect(page.get_by_text("Kiitos! Olet nyt raadin jäsen.")).to_be_visible()
+    page.get_by_label("Kannatan varauksin").check()
+    axe_check(page, context="juror page")
+    page.get_by_role("button", name="Tallenna näkemykseni").click()
+    expect(page.get_by_text("Näkemyksesi tallennettiin.")).to_be_visible()
+    expect(page.get_by_text("Kannatan varauksin: 1", exact=True)).to_be_visible()
+    expect(page.get_by_text("Kannatus 100 % (1 ääni)")).to_be_visible()
+    page.screenshot(path="/tmp/polku-juror-phone.png", full_page=True)

@@ -10,3 +10,10 @@ ATTRIBUTE_LABELS = {"unit": _("unit")}
 @register.filter
 def attribute_label(key: str) -> str:
     return str(ATTRIBUTE_LABELS.get(key, key))
+
+
+@register.filter
+def audit_action(action: str) -> str:
+    from polku.juries.explain import audit_action_text
+
+    return audit_action_text(action)
