@@ -18,6 +18,7 @@ identifier.
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Count
 
@@ -27,7 +28,7 @@ from polku.reports.exporting import Table
 from polku.reports.selectors import source_ready
 from polku.workshops.models import AgendaSlot, WorkshopDay
 
-OrgDatasetFn = Callable[[Organisation], list[dict]]
+OrgDatasetFn = Callable[[Organisation], list[Any]]
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,7 @@ def available_org_datasets() -> list[OrgDataset]:
 
 
 @organisation_dataset("organisation", models=("organisations.Organisation",))
-def _organisation(org: Organisation) -> list[dict]:
+def _organisation(org: Organisation) -> list[Any]:
     return [
         {
             "id": org.pk,
@@ -86,12 +87,12 @@ def _organisation(org: Organisation) -> list[dict]:
 
 
 @organisation_dataset("units", models=("organisations.Unit",))
-def _units(org: Organisation) -> list[dict]:
+def _units(org: Organisation) -> list[Any]:
     return list(org.units.order_by("id").values("id", "parent_id", "code", "name", "kind"))
 
 
 @organisation_dataset("members", models=("organisations.Membership",))
-def _members(org: Organisation) -> list[dict]:
+def _members(org: Organisation) -> list[Any]:
     return [
         {
             "email": m["user__email"],
@@ -106,7 +107,7 @@ def _members(org: Organisation) -> list[dict]:
 
 
 @organisation_dataset("paths", models=("paths.Path", "paths.Path_units"))
-def _paths(org: Organisation) -> list[dict]:
+def _paths(org: Organisation) -> list[Any]:
     rows = []
     for p in org.paths.order_by("id").prefetch_related("units"):
         rows.append(
@@ -126,7 +127,7 @@ def _paths(org: Organisation) -> list[dict]:
 
 
 @organisation_dataset("workshop_days", models=("workshops.WorkshopDay",))
-def _workshop_days(org: Organisation) -> list[dict]:
+def _workshop_days(org: Organisation) -> list[Any]:
     return list(
         WorkshopDay.objects.filter(path__organisation=org)
         .order_by("id")
@@ -145,7 +146,7 @@ def _workshop_days(org: Organisation) -> list[dict]:
 
 
 @organisation_dataset("agenda_items", models=("workshops.AgendaSlot",))
-def _agenda(org: Organisation) -> list[dict]:
+def _agenda(org: Organisation) -> list[Any]:
     return list(
         AgendaSlot.objects.filter(workshop_day__path__organisation=org)
         .order_by("workshop_day_id", "position", "id")
@@ -162,7 +163,7 @@ def _agenda(org: Organisation) -> list[dict]:
 
 
 @organisation_dataset("share_links", models=("reports.ShareLink",))
-def _share_links(org: Organisation) -> list[dict]:
+def _share_links(org: Organisation) -> list[Any]:
     from polku.reports.models import ShareLink
 
     return list(
@@ -173,7 +174,7 @@ def _share_links(org: Organisation) -> list[dict]:
 
 
 @organisation_dataset("workshop_summaries", models=("reports.WorkshopSummary",))
-def _summaries(org: Organisation) -> list[dict]:
+def _summaries(org: Organisation) -> list[Any]:
     from polku.reports.models import WorkshopSummary
 
     return list(
@@ -198,7 +199,7 @@ def _summaries(org: Organisation) -> list[dict]:
 @organisation_dataset(
     "measure_types", models=("experiments.MeasureType",), requires="experiments.MeasureType"
 )
-def _measure_types(org: Organisation) -> list[dict]:
+def _measure_types(org: Organisation) -> list[Any]:
     from polku.experiments.models import MeasureType
 
     return list(
@@ -213,7 +214,7 @@ def _measure_types(org: Organisation) -> list[dict]:
     models=("experiments.Experiment", "experiments.Measure", "experiments.ExperimentMember"),
     requires="experiments.Experiment",
 )
-def _experiments(org: Organisation) -> list[dict]:
+def _experiments(org: Organisation) -> list[Any]:
     from polku.experiments.models import Experiment
 
     rows = []
@@ -266,7 +267,7 @@ def _experiments(org: Organisation) -> list[dict]:
     models=("experiments.CheckIn", "experiments.CheckInValue"),
     requires="experiments.CheckIn",
 )
-def _checkins(org: Organisation) -> list[dict]:
+def _checkins(org: Organisation) -> list[Any]:
     from polku.experiments.models import CheckIn
 
     rows = []
@@ -296,7 +297,7 @@ def _checkins(org: Organisation) -> list[dict]:
 @organisation_dataset(
     "experiment_log", models=("experiments.LogEntry",), requires="experiments.LogEntry"
 )
-def _experiment_log(org: Organisation) -> list[dict]:
+def _experiment_log(org: Organisation) -> list[Any]:
     from polku.experiments.models import LogEntry
 
     return list(
@@ -319,7 +320,7 @@ def _result_data(data: dict) -> dict:
 @organisation_dataset(
     "activity_results", models=("activities.ActivityResult",), requires="activities.ActivityResult"
 )
-def _activity_results(org: Organisation) -> list[dict]:
+def _activity_results(org: Organisation) -> list[Any]:
     """What the workshop activities carried forward: topics, themes, vote totals …
     No participant identifiers (results carry none, also not from anonymous activities)."""
     from polku.activities.models import ActivityResult
@@ -347,7 +348,7 @@ def _activity_results(org: Organisation) -> list[dict]:
 
 
 @organisation_dataset("participation", models=("live.Participant",), requires="live.Participant")
-def _participation(org: Organisation) -> list[dict]:
+def _participation(org: Organisation) -> list[Any]:
     """Participants as counts per workshop day (they are pseudonymous phones; no nicknames,
     no tokens, no return keys)."""
     from polku.live.models import Participant
@@ -672,7 +673,7 @@ def _table_measures(path: Path) -> Table | None:
     ),
     requires="juries.Jury",
 )
-def _juries(org: Organisation) -> list[dict]:
+def _juries(org: Organisation) -> list[Any]:
     """Juries with quotas, recommendations, responses, follow-up actions and vote totals.
 
     Votes appear only as totals per level (never who voted what).
@@ -755,7 +756,7 @@ def _juries(org: Organisation) -> list[dict]:
     models=("juries.PoolMember", "juries.JuryMember"),
     requires="juries.PoolMember",
 )
-def _jury_pool(org: Organisation) -> list[dict]:
+def _jury_pool(org: Organisation) -> list[Any]:
     """The staff pool a jury was drawn from, and who was drawn (seat status; no login tokens)."""
     from polku.juries.models import PoolMember
 
@@ -785,7 +786,7 @@ def _jury_pool(org: Organisation) -> list[dict]:
     models=("juries.Draw", "juries.AuditEntry"),
     requires="juries.Draw",
 )
-def _jury_lottery(org: Organisation) -> list[dict]:
+def _jury_lottery(org: Organisation) -> list[Any]:
     """The published lottery files and the jury's audit trail (verifiable by anyone)."""
     from polku.juries.models import AuditEntry, Draw
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 SUMMED_KINDS = ("count", "money")
+TENTH = Decimal("0.1")  # percent means: one decimal, like experiments.selectors._combine
 
 
 @dataclass(frozen=True)
@@ -153,9 +154,10 @@ def measure_rollups(
         else:  # percent: mean of the latest values
             total = sum(all_values, Decimal(0)) / len(all_values) if all_values else Decimal(0)
             by_unit = [
-                (u, _q(round(sum(vs, Decimal(0)) / len(vs), 1))) for u, vs in per_unit.items()
+                (u, _q((sum(vs, Decimal(0)) / len(vs)).quantize(TENTH)))
+                for u, vs in per_unit.items()
             ]
-            total = round(total, 1)
+            total = Decimal(total).quantize(TENTH)
         # Over time: month by month, cumulative for sums, latest-so-far for the others.
         month_values: dict[str, list[ValueRow]] = defaultdict(list)
         mine_ids = {m.id for m in mine}
@@ -176,7 +178,8 @@ def measure_rollups(
                 if mt.kind == "yes_no":
                     over_time.append((month, Decimal(sum(1 for x in latest.values() if x >= 1))))
                 else:
-                    over_time.append((month, _q(round(sum(latest.values()) / len(latest), 1))))
+                    mean = sum(latest.values(), Decimal(0)) / len(latest)
+                    over_time.append((month, _q(mean.quantize(TENTH))))
         reached = experiments_reaching_target(mine, achieved)
         rollups.append(
             MeasureRollup(

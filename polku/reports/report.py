@@ -67,19 +67,13 @@ def checkin_schedules(
 ) -> dict[int, list[dt.date]]:
     """Each running experiment's check-in slots, by the experiments app's own schedule rule
     (every interval from the start plus one before each workshop day); no queries."""
-    try:
-        from polku.experiments.services import checkin_schedule
-    except ImportError:  # pragma: no cover - the experiments app without its schedule
-        checkin_schedule = None
-    end = path.followup_until or path.ends_on
-    schedules = {}
+    from polku.experiments.services import checkin_schedule
+
+    schedules: dict[int, list[dt.date]] = {}
     for e in experiments:
         if e.status != "running":
             continue
         start = e.started_on or e.first_step_on or e.created_on
-        if checkin_schedule is None:
-            schedules[e.id] = metrics.interval_schedule(start, end, path.checkin_interval_days)
-            continue
         stand_in = SimpleNamespace(started_on=start, first_step_on=None, created_at=None, pk=e.id)
         slots = checkin_schedule(experiment=stand_in, path=path, workshop_days=days)  # type: ignore[arg-type]
         schedules[e.id] = [slot.date for slot in slots]

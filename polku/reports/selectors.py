@@ -6,6 +6,7 @@ honest "not available yet" instead of a zero that would look like a result.
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.apps import apps
 from django.db.models import Count, Max, QuerySet
@@ -152,7 +153,7 @@ def shareable_stories(*, path: Path, limit: int = 12) -> list[dict]:
     ]
 
 
-def experiment_status_choices() -> list[tuple[str, str]]:
+def experiment_status_choices() -> list[tuple[str, Any]]:
     if not source_ready("experiments", "Experiment"):
         return []
     from polku.experiments.models import Experiment
@@ -164,7 +165,7 @@ def experiment_status_choices() -> list[tuple[str, str]]:
 
 
 def share_link_list(*, path: Path) -> QuerySet[ShareLink]:
-    return path.share_links.select_related("created_by").order_by("-created_at")
+    return ShareLink.objects.filter(path=path).select_related("created_by").order_by("-created_at")
 
 
 def share_link_by_token(*, token: str) -> ShareLink | None:

@@ -5,7 +5,7 @@ import logging
 from django.tasks import task
 
 from polku.reports import services
-from polku.reports.models import ReportJob
+from polku.reports.models import ReportJob, WorkshopSummary
 
 logger = logging.getLogger("polku.reports")
 
@@ -28,12 +28,10 @@ def report_job_run(*, job_id: int) -> int:
 
     progress(5, "start")
     try:
-        if job.kind == ReportJob.Kind.SUMMARY:
-            summary = (
-                services.workshop_summary_generate(workshop_day=job.workshop_day)
-                if not hasattr(job.workshop_day, "summary")
-                else job.workshop_day.summary
-            )
+        if job.kind == ReportJob.Kind.SUMMARY and job.workshop_day is not None:
+            summary = WorkshopSummary.objects.filter(
+                workshop_day=job.workshop_day
+            ).first() or services.workshop_summary_generate(workshop_day=job.workshop_day)
             pdf, pages = render_summary_pdf(
                 summary=summary, language=job.language, progress=progress
             )

@@ -281,7 +281,12 @@ def test_impact_pdf_job_runs_and_downloads(client, world, django_capture_on_comm
 
     from pypdf import PdfReader
 
-    text = "\n".join(p.extract_text() for p in PdfReader(BytesIO(pdf.content)).pages)
+    reader = PdfReader(BytesIO(pdf.content))
+    root = reader.trailer["/Root"]
+    assert "/StructTreeRoot" in root  # tagged PDF (PDF/UA-1)
+    assert root["/Lang"] == "sv"
+    assert reader.metadata["/Title"] == "Kevään polku – Effektrapport"
+    text = "\n".join(p.extract_text() for p in reader.pages)
     assert "Kevään polku" in text
     assert "Resultat" in text  # Swedish
     assert "Kaverit toivat kavereita." in text  # a shareable story
