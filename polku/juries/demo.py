@@ -213,6 +213,7 @@ def demo_jury(created: dict) -> None:
         owner="Vastaanoton osastonhoitaja",
         due_on=path.ends_on,
         actor=facilitator,
+        as_experiment=True,
     )
     services.response_save(
         recommendation=recs[1],

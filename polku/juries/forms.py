@@ -135,6 +135,11 @@ class ActionForm(forms.Form):
     title = forms.CharField(label=_("Action"), max_length=200)
     owner = forms.CharField(label=_("Responsible"), max_length=200, required=False)
     due_on = forms.DateField(label=_("Due"), required=False, widget=DateInput())
+    as_experiment = forms.BooleanField(
+        label=_("Create it as an experiment of the path (followed up with check-ins)"),
+        required=False,
+        initial=True,
+    )
 
 
 class VerifyForm(forms.Form):

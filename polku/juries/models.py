@@ -292,7 +292,8 @@ class Response(TimeStampedModel):
 
 
 class FollowUpAction(TimeStampedModel):
-    """An accepted recommendation turned into an action on the path (with a link back)."""
+    """An accepted recommendation turned into an action on the path, optionally as an
+    experiment (polku.experiments) — the link back from the path to the recommendation."""
 
     recommendation = models.ForeignKey(
         Recommendation, on_delete=models.CASCADE, related_name="actions"
@@ -301,7 +302,14 @@ class FollowUpAction(TimeStampedModel):
     title = models.CharField(_("action"), max_length=200)
     owner = models.CharField(_("responsible"), max_length=200, blank=True)
     due_on = models.DateField(_("due"), null=True, blank=True)
-    experiment_id = models.PositiveBigIntegerField(null=True, blank=True)
+    experiment = models.ForeignKey(
+        "experiments.Experiment",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="jury_actions",
+        verbose_name=_("experiment"),
+    )
 
     class Meta:
         ordering = ["due_on", "id"]

@@ -1096,30 +1096,50 @@ def action_create(
     owner: str,
     due_on: dt.date | None,
     actor: User | None,
+    as_experiment: bool = False,
 ) -> FollowUpAction:
-    """Turn an accepted recommendation into an action on the path. Polku's experiments app has
-    no create service yet, so the action is stored here with a link back to the recommendation."""
+    """Turn an accepted recommendation into an action on the path. With `as_experiment` the
+    action is also created as an experiment of the path (polku.experiments), so it is followed
+    up with check-ins like any other experiment; the action keeps the link back."""
     response = getattr(recommendation, "response", None)
     if response is None or response.decision == Response.Decision.REJECTED:
         raise ValidationError(_("Only accepted or partly accepted recommendations become actions."))
     if not title.strip():
         raise ValidationError(_("Name the action."))
+    jury = recommendation.jury
     with transaction.atomic():
+        experiment = None
+        if as_experiment:
+            from polku.experiments.services import experiment_create
+
+            experiment = experiment_create(
+                path=jury.path,
+                title=title.strip(),
+                topic_title=(_("Jury recommendation: %(title)s") % {"title": recommendation.title})[
+                    :200
+                ],
+                what_we_try=recommendation.body,
+                who=owner.strip(),
+                first_step_on=due_on,
+                created_by=actor,
+            )
         action = FollowUpAction.objects.create(
             recommendation=recommendation,
-            path=recommendation.jury.path,
+            path=jury.path,
             title=title.strip(),
             owner=owner.strip(),
             due_on=due_on,
+            experiment=experiment,
         )
         audit_append(
-            jury=recommendation.jury,
+            jury=jury,
             action="action_created",
             actor=_actor(actor),
             payload={
                 "recommendation": recommendation.pk,
                 "action": action.pk,
                 "title": action.title,
+                "experiment": experiment.pk if experiment else None,
             },
         )
     return action

@@ -394,9 +394,14 @@ def test_statement_publish_response_and_pdf(coordinator):
             "action-due_on": "2027-05-01",
         },
     )
+    coordinator.post(
+        url, {"action": "followup", "action-title": "Jonon seuranta", "action-as_experiment": "on"}
+    )
     page = coordinator.get(reverse("juries:statement", args=[org.slug, jury.pk])).content.decode()
     assert "Hyvä." in page
     assert "Takaisinsoiton kokeilu" in page
+    experiment = rec.actions.get(title="Jonon seuranta").experiment
+    assert reverse("experiments:detail", args=[org.slug, jury.path_id, experiment.pk]) in page
     pdf = coordinator.get(reverse("juries:statement_pdf", args=[org.slug, jury.pk]))
     assert pdf["Content-Type"] == "application/pdf"
     assert pdf.content[:5] == b"%PDF-"
