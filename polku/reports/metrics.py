@@ -237,16 +237,6 @@ class CheckinHealth:
         return self.days_overdue > 0
 
 
-def interval_schedule(start: dt.date, end: dt.date, interval_days: int) -> list[dt.date]:
-    """Fallback schedule: every `interval_days` from the start until the end."""
-    interval = max(1, interval_days)
-    dates, k = [], 1
-    while (date := start + dt.timedelta(days=k * interval)) <= end:
-        dates.append(date)
-        k += 1
-    return dates
-
-
 def checkin_health(
     *,
     experiments: Sequence[ExperimentRow],
