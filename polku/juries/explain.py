@@ -129,6 +129,7 @@ AUDIT_ACTIONS = {
     "statement_published": gettext_noop("Statement published"),
     "response": gettext_noop("Commissioner responded"),
     "action_created": gettext_noop("Follow-up action added"),
+    "contacts_erased": gettext_noop("Contact data of people not drawn erased"),
 }
 
 

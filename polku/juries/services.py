@@ -469,6 +469,26 @@ def pool_member_exclude(
     return member
 
 
+def pool_contacts_erase(*, jury: Jury, actor: User | None) -> int:
+    """After the draw, erase the names and emails of pool members who hold no seat: they are
+    no longer needed for anything. Pseudonyms and attributes stay (the lottery file needs them).
+    Replacements are drawn among the whole pool, so an alternate drawn later without contact
+    data is logged and has to be reached another way."""
+    draw = draw_active(jury=jury)
+    if draw is None or draw.panel_index is None:
+        raise ValidationError(_("Draw the panel first."))
+    with transaction.atomic():
+        count = (
+            jury.pool.exclude(seats__draw=draw)
+            .exclude(name="", email="")
+            .update(name="", email="", updated_at=timezone.now())
+        )
+        audit_append(
+            jury=jury, action="contacts_erased", actor=_actor(actor), payload={"people": count}
+        )
+    return count
+
+
 def jury_attribute_values_set(*, jury: Jury, text: str, actor: User | None) -> Jury:
     """Allowed values per attribute from lines like ``shift: aamu, ilta, yö``."""
     values: dict[str, list[str]] = {}
@@ -834,6 +854,8 @@ def lottery_file(*, draw: Draw) -> dict[str, Any]:
 
 # -- invitations and replacements -------------------------------------------------------
 def _member_invite(*, member: JuryMember) -> None:
+    if not member.pool_member.email:
+        return  # contact data erased: stays "drawn, not invited" for the facilitator to reach
     token = secrets.token_urlsafe(32)
     path_end = dt.datetime.combine(member.jury.path.ends_on, dt.time(23, 59), tzinfo=dt.UTC)
     member.token_hash = JuryMember.hash_token(token)
@@ -951,7 +973,10 @@ def replacement_draw(*, member: JuryMember, actor_label: str = "") -> JuryMember
         },
     )
     _member_invite(member=replacement)
-    audit_append(jury=jury, action="invited", actor=actor_label, payload={"pseudonyms": [chosen]})
+    if replacement.status == JuryMember.Status.INVITED:
+        audit_append(
+            jury=jury, action="invited", actor=actor_label, payload={"pseudonyms": [chosen]}
+        )
     return replacement
 
 

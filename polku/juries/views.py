@@ -190,6 +190,16 @@ def pool(request: HttpRequest, pk: int) -> HttpResponse:
                 else:
                     messages.success(request, _("Allowed values saved."))
                     return redirect(_url(request, "pool", jury))
+        elif action == "erase":
+            try:
+                count = services.pool_contacts_erase(jury=jury, actor=request.user)  # type: ignore[arg-type]
+            except ValidationError as exc:
+                messages.error(request, " ".join(exc.messages))
+            else:
+                messages.success(
+                    request, _("Names and emails of %(n)d people erased.") % {"n": count}
+                )
+            return redirect(_url(request, "pool", jury))
         elif action == "exclude":
             form = ExclusionForm(request.POST)
             if form.is_valid():

@@ -1,4 +1,5 @@
 import datetime as dt
+import io
 import itertools
 
 import pytest
@@ -245,3 +246,45 @@ def test_accepted_recommendation_becomes_action_on_path_rejected_does_not():
         services.action_create(
             recommendation=no, title="Kokeilu", owner="", due_on=None, actor=None
         )
+
+
+def test_contacts_of_people_not_drawn_can_be_erased_after_the_draw(
+    django_capture_on_commit_callbacks,
+):
+    jury, draw = drawn_jury()
+    assert services.pool_contacts_erase(jury=jury, actor=None) == 8
+    seated = set(JuryMember.objects.filter(draw=draw).values_list("pool_member_id", flat=True))
+    for person in jury.pool.all():
+        if person.pk in seated:
+            assert person.email.endswith("@example.org")
+        else:
+            assert (person.name, person.email) == ("", "")
+    assert AuditEntry.objects.filter(jury=jury, action="contacts_erased").get().payload == {
+        "people": 8
+    }
+    # a replacement without contact data stays "drawn, not invited"
+    _invite(jury, django_capture_on_commit_callbacks)
+    member = JuryMember.objects.filter(draw=draw).first()
+    services.member_respond(member=member, accept=False)
+    assert JuryMember.objects.get(replaces=member).status == JuryMember.Status.SELECTED
+
+
+def test_jury_verify_command_accepts_published_file_and_rejects_tampered(tmp_path):
+    import json
+
+    from django.core.management import CommandError, call_command
+
+    _jury, draw = drawn_jury()
+    data = services.lottery_file(draw=draw)
+    good = tmp_path / "arvonta.json"
+    good.write_text(json.dumps(data), encoding="utf-8")
+    out = io.StringIO()
+    call_command("jury_verify", str(good), stdout=out)
+    assert out.getvalue().splitlines()[0] == f"✓ commitment {draw.commitment}"
+    data["quotas_note"] = "muutettu"
+    bad = tmp_path / "muutettu.json"
+    bad.write_text(json.dumps(data), encoding="utf-8")
+    err = io.StringIO()
+    with pytest.raises(CommandError):
+        call_command("jury_verify", str(bad), stderr=err)
+    assert "Tiiviste ei vastaa tiedoston sisältöä" in err.getvalue()
