@@ -173,10 +173,11 @@ def share_links(request: HttpRequest, pk: int) -> HttpResponse:
     new_url = None
     if request.method == "POST":
         if request.POST.get("action") == "revoke":
+            link_pk = request.POST.get("link", "")
             link = (
-                selectors.share_link_list(path=path)
-                .filter(pk=request.POST.get("link") or 0)
-                .first()
+                selectors.share_link_list(path=path).filter(pk=int(link_pk)).first()
+                if link_pk.isdigit()
+                else None
             )
             if link is None:
                 raise Http404

@@ -170,3 +170,66 @@ def test_organisation_delete_view(client, world):
     response = client.post(url, {"confirm_slug": "nuoret"})
     assert response.status_code == 302
     assert all(n == 0 for n in _count_by_model(world["org"].pk).values())
+
+
+def test_topics_and_vote_totals_tables(world):
+    from polku.activities.models import ActivityResult
+    from polku.core.tests.factories import AgendaSlotFactory, WorkshopDayFactory
+
+    day = WorkshopDayFactory(path=world["path"], title="Aloitus")
+    topics = AgendaSlotFactory(workshop_day=day, title="Aiheet", activity_type="topics", position=0)
+    vote = AgendaSlotFactory(
+        workshop_day=day, title="Äänestys", activity_type="dot_vote", position=1
+    )
+    ActivityResult.objects.create(
+        path=world["path"],
+        slot=topics,
+        activity_type="topics",
+        kind="theme",
+        text="Rekry",
+        position=0,
+    )
+    ActivityResult.objects.create(
+        path=world["path"],
+        slot=topics,
+        activity_type="topics",
+        kind="topic",
+        text="=kaveri",
+        score=2,
+        data={"theme": "Rekry", "secret": "x"},
+        position=1,
+    )
+    ActivityResult.objects.create(
+        path=world["path"],
+        slot=vote,
+        activity_type="dot_vote",
+        kind="priority",
+        text="Kaveri",
+        score=31,
+        position=0,
+    )
+    ActivityResult.objects.create(
+        path=world["path"],
+        slot=vote,
+        activity_type="dot_vote",
+        kind="priority",
+        text="Some",
+        score=12.5,
+        position=1,
+    )
+
+    t = datasets.build_path_table("topics", world["path"])
+    assert [list(r) for r in t.rows] == [
+        [day.pk, "Aloitus", "Aiheet", "topics", "theme", "Rekry", "Rekry", None, "", 0],
+        [day.pk, "Aloitus", "Aiheet", "topics", "topic", "=kaveri", "Rekry", 2.0, "", 1],
+    ]
+    v = datasets.build_path_table("votes", world["path"])
+    assert [list(r) for r in v.rows] == [
+        [day.pk, "Aloitus", "Äänestys", "dot_vote", "Kaveri", 31, 1],
+        [day.pk, "Aloitus", "Äänestys", "dot_vote", "Some", 12.5, 2],
+    ]
+    from polku.reports.exporting import write_csv
+
+    assert ",'=kaveri," in write_csv(t).decode("utf-8")
+    data = json.loads(services.organisation_export_json(organisation=world["org"]))
+    assert [r["data"] for r in data["activity_results"]] == [{}, {"theme": "Rekry"}, {}, {}]

@@ -313,3 +313,54 @@ def test_job_of_another_path_is_404(client, world):
         ).status_code
         == 404
     )
+
+
+# --- bad input -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("link", ["abc", "", "-1", "99999999999999999999"])
+def test_revoke_with_garbage_link_id_is_404_not_500(client, world, link):
+    client.force_login(world["users"]["coordinator"])
+    response = client.post(urls(world)["share_links"], {"action": "revoke", "link": link})
+    assert response.status_code == 404
+
+
+def test_share_link_with_impossible_date_shows_a_finnish_error(client, world):
+    client.force_login(world["users"]["coordinator"])
+    response = client.post(
+        urls(world)["share_links"],
+        {"label": "Hallitus", "sections": ["goal"], "expires_on": "2026-13-45"},
+    )
+    assert response.status_code == 200
+    assert "Syötä oikea päivämäärä." in response.content.decode()
+    assert ShareLink.objects.count() == 0
+
+
+def test_share_link_in_the_past_is_refused(client, world):
+    client.force_login(world["users"]["coordinator"])
+    response = client.post(
+        urls(world)["share_links"],
+        {"label": "Hallitus", "sections": ["goal"], "expires_on": "2020-01-01"},
+    )
+    assert "Viimeinen voimassaolopäivä ei voi olla menneisyydessä." in response.content.decode()
+    assert ShareLink.objects.count() == 0
+
+
+def test_impact_form_rejects_unknown_language(client, world):
+    client.force_login(world["users"]["coordinator"])
+    response = client.post(urls(world)["impact"], {"language": "xx"})
+    assert response.status_code == 200
+    assert ReportJob.objects.count() == 1  # only the fixture's job
+
+
+def test_failed_pdf_job_is_marked_failed(world, monkeypatch, django_capture_on_commit_callbacks):
+    from polku.reports import pdf
+
+    def broken(**kwargs):
+        raise RuntimeError("font missing")
+
+    monkeypatch.setattr(pdf, "render_impact_pdf", broken)
+    with django_capture_on_commit_callbacks(execute=True):
+        job = services.report_job_create(path=world["path"], language="fi")
+    job.refresh_from_db()
+    assert (job.status, job.error) == ("failed", "RuntimeError: font missing")
