@@ -137,3 +137,29 @@ def test_drawn_juror_accepts_on_phone_and_votes(phone_page, live_server, axe_che
     expect(page.get_by_text("Kannatan varauksin: 1", exact=True)).to_be_visible()
     expect(page.get_by_text("Kannatus 100 % (1 ääni)")).to_be_visible()
     page.screenshot(path="/tmp/polku-juror-phone.png", full_page=True)
+
+
+def test_demo_jury_pages_have_no_serious_accessibility_violations(page, live_server, axe_check):
+    from polku.core.demo import DEMO_PASSWORD, FACILITATOR_EMAIL, load_demo
+
+    load_demo()
+    jury = Jury.objects.get(organisation__slug="kuusiniemen-terveysasema")
+    login(page, live_server, FACILITATOR_EMAIL, DEMO_PASSWORD)
+    base = f"{live_server.url}/o/kuusiniemen-terveysasema/juries/{jury.pk}/"
+    for suffix, heading in [
+        ("", "Miten vastaanottomme pitäisi toimia, jotta potilas saa avun yhdellä yhteydenotolla?"),
+        ("fairness/", "Reiluusraportti"),
+        ("panel/", "Raati ja kutsut"),
+        ("recommendations/", "Suositukset"),
+        ("statement/", "Kannanotto ja vastaus"),
+        ("audit/", "Tapahtumaloki"),
+        ("pool/", "Vapaaehtoisten joukko"),
+    ]:
+        page.goto(base + suffix)
+        expect(page.get_by_role("heading", name=heading).first).to_be_visible()
+        axe_check(page, context=suffix or "overview")
+    expect(page.get_by_role("heading", name="60 henkilöä joukossa")).to_be_visible()
+    page.goto(base + "audit/")
+    expect(page.get_by_text("Tiivisteketju on ehjä")).to_be_visible()
+    page.goto(f"{live_server.url}/jury/verify/")
+    axe_check(page, context="verify page")
