@@ -51,6 +51,14 @@ CONTROL_ACTIONS = frozenset(
 )
 
 
+STATUS_LABELS = {
+    "pending": _("not started"),
+    "open": _("open"),
+    "paused": _("paused"),
+    "closed": _("closed"),
+}
+
+
 def dumps(message: dict[str, Any]) -> str:
     return orjson.dumps(message).decode()
 
@@ -647,12 +655,15 @@ class Room:
         snap["day"] = {"title": self.title, "code": self.code}
         snap["connected"] = presence
         snap["current"] = self.current
-        snap["agenda"] = [
-            {**s.info(), "id": s.id, "label": str(s.activity.label) if s.activity is not PLAIN else "",
-             "selected": slot is not None and s.id == slot.id}
-            for s in self.slots.values()
-        ]  # fmt: skip
-        snap["activity"] = slot.info() if slot else None
+        with translation.override(conn.lang):
+            labels = {k: str(v) for k, v in STATUS_LABELS.items()}
+            snap["agenda"] = [
+                {**s.info(), "id": s.id, "status_label": labels[s.status],
+                 "label": str(s.activity.label) if s.activity is not PLAIN else "",
+                 "selected": slot is not None and s.id == slot.id, "on_screen": s.id == self.current}
+                for s in self.slots.values()
+            ]  # fmt: skip
+        snap["activity"] = {**slot.info(), "status_label": labels[slot.status]} if slot else None
         snap["data"] = slot.activity.console_snapshot(slot.state, slot.config) if slot else {}
         return snap
 

@@ -112,7 +112,8 @@
       case "me": if (m.slot === viewSlot) { ctx.me = m.data || {}; meSlot = m.slot; render(); } break;
       case "ack": delete outbox[m.id]; save(); done(m.id, null); break;
       case "error":
-        if (m.id && m.code !== "retry") { delete outbox[m.id]; save(); }
+        if (m.id && (m.code === "retry" || m.code === "rate")) { setTimeout(resend, 2000); return; }
+        if (m.id) { delete outbox[m.id]; save(); }
         done(m.id, m.message); if (!m.id || !waiting[m.id]) say(m.message, true); break;
       case "pong": break;
     }
