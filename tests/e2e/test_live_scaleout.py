@@ -1,0 +1,100 @@
+"""Scale-out: two uvicorn instances on PostgreSQL + Redis serve one room. A vote sent to
+instance A appears in the presenter snapshot of a client connected to instance B."""
+
+import asyncio
+import os
+import time
+import uuid
+
+import pytest
+
+from polku.live.simclient import Phone
+from tests.e2e.conftest_live import Server, prepare_database, server_env
+
+pytestmark = [pytest.mark.services, pytest.mark.slow]
+
+PG = os.environ.get("POLKU_TEST_PG", "postgres://postgres@127.0.0.1:5432")
+REDIS = os.environ.get("POLKU_TEST_REDIS", "redis://127.0.0.1:6379/0")
+
+
+def _services_or_skip() -> None:
+    try:
+        import psycopg
+        import redis
+
+        psycopg.connect(f"{PG}/postgres", connect_timeout=3).close()
+        redis.Redis.from_url(REDIS, socket_connect_timeout=3).ping()
+    except Exception as error:
+        if os.environ.get("POLKU_REQUIRE_SERVICES") == "1":
+            pytest.fail(f"PostgreSQL/Redis unreachable (POLKU_REQUIRE_SERVICES=1): {error}")
+        pytest.skip(f"PostgreSQL at {PG} or Redis at {REDIS} unreachable: {error}")
+
+
+@pytest.fixture
+def pg_database():
+    _services_or_skip()
+    import psycopg
+
+    name = f"polku_live_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    yield f"{PG}/{name}"
+    with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+async def _until(predicate, timeout=10.0):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if predicate():
+            return True
+        await asyncio.sleep(0.05)
+    return False
+
+
+def test_vote_on_instance_a_shows_on_screen_of_instance_b(pg_database):
+    env = server_env(pg_database, REDIS_URL=REDIS)
+    room = prepare_database(env, code="SCALE2", activities="topics,dot_vote")
+    a, b = Server(env).start(), None
+    try:
+        b = Server(env).start()
+
+        async def scenario():
+            staff = Phone(a.ws, room["code"], path=f"console/?k={room['console_key']}")
+            screen_b = Phone(b.ws, room["code"], path=f"screen/?k={room['screen_key']}")
+            phone_a = Phone(a.ws, room["code"])
+            phone_b = Phone(b.ws, room["code"])
+            for client in (staff, screen_b, phone_a, phone_b):
+                await client.start()
+            await staff.control(room["slots"]["topics"], "open")
+            assert await staff.wait_acked(10)
+            await phone_a.input(room["slots"]["topics"], "card", {"text": "Mentorit uusille"})
+            assert await phone_a.wait_acked(10)
+            # the card written through A is in B's phone snapshot
+            assert await _until(
+                lambda: (phone_b.last_snapshot or {}).get("data", {}).get("count") == 1
+            )
+            await staff.control(room["slots"]["dot_vote"], "open")
+            assert await staff.wait_acked(10)
+            assert await _until(
+                lambda: (screen_b.last_snapshot or {}).get("activity", {}).get("key") == "dot_vote"
+            )
+            assert await _until(lambda: (phone_a.last_snapshot or {}).get("data", {}).get("items"))
+            item = phone_a.last_snapshot["data"]["items"][0]["id"]
+            await phone_a.input(room["slots"]["dot_vote"], "vote", {"item": item, "delta": 1})
+            assert await phone_a.wait_acked(10)
+            assert await _until(lambda: screen_b.last_snapshot["data"].get("dots") == 1)
+            assert screen_b.last_snapshot["data"]["voters"] == 1
+            await staff.control(room["slots"]["dot_vote"], "reveal")
+            assert await _until(lambda: screen_b.last_snapshot["data"].get("shown") is True)
+            assert screen_b.last_snapshot["data"]["results"] == [
+                {"id": item, "text": "Mentorit uusille", "n": 1, "pct": 100}
+            ]
+            for client in (staff, screen_b, phone_a, phone_b):
+                await client.stop()
+
+        asyncio.run(scenario())
+    finally:
+        a.stop()
+        if b is not None:
+            b.stop()
