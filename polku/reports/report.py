@@ -127,11 +127,24 @@ def path_report(
         today=today,
     )
     report.lineage = metrics.lineage_edges(data.experiments)
-    adopted_ids = {e.adopted_from_id for e in data.experiments if e.adopted_from_id}
+    # Practice library (as in experiments.selectors.practice_library): experiments that reached
+    # all their targets, the most copied first.
+    copies: dict[int, int] = {}
+    for e in data.experiments:
+        if e.adopted_from_id:
+            copies[e.adopted_from_id] = copies.get(e.adopted_from_id, 0) + 1
     labels = {key: str(label) for key, label in choices}
+    library = sorted(
+        (e for e in data.experiments if e.id in reached),
+        key=lambda e: (-copies.get(e.id, 0), e.title),
+    )
     report.highlights = [
-        {"title": e.title, "unit_name": e.unit_name, "status_label": labels.get(e.status, e.status)}
-        for e in data.experiments
-        if e.id in reached or e.id in adopted_ids
-    ][:8]
+        {
+            "title": e.title,
+            "unit_name": e.unit_name,
+            "status_label": labels.get(e.status, e.status),
+            "copies": copies.get(e.id, 0),
+        }
+        for e in library[:8]
+    ]
     return report

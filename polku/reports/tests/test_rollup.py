@@ -90,3 +90,10 @@ def test_counts(report):
         5,
         3,
     )
+
+
+def test_practice_library_highlights_reached_targets_most_copied_first(report):
+    assert [(h["title"], h["unit_name"], h["copies"]) for h in report.highlights] == [
+        ("Kaveri mukaan", "Alfa", 2),
+        ("Kaveri mukaan", "Gamma", 0),
+    ]
