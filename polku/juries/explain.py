@@ -129,6 +129,9 @@ AUDIT_ACTIONS = {
     "statement_published": gettext_noop("Statement published"),
     "response": gettext_noop("Commissioner responded"),
     "action_created": gettext_noop("Follow-up action added"),
+    "signup_opened": gettext_noop("Sign-up opened"),
+    "signup_closed": gettext_noop("Sign-up closed"),
+    "volunteer_joined": gettext_noop("Volunteer joined"),
     "contacts_erased": gettext_noop("Contact data of people not drawn erased"),
 }
 

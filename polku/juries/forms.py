@@ -144,3 +144,36 @@ class ActionForm(forms.Form):
 
 class VerifyForm(forms.Form):
     file = forms.FileField(label=_("Lottery file (JSON)"))
+
+
+class SignupForm(forms.Form):
+    """Volunteer sign-up: only what the lottery and the invitation need."""
+
+    name = forms.CharField(label=_("Name"), max_length=200)
+    email = forms.EmailField(
+        label=_("Email"), help_text=_("Only for the invitation if you are drawn.")
+    )
+    team = forms.CharField(label=_("Team"), max_length=120, required=False)
+
+    def __init__(self, *args, attributes: dict[str, list[str]], ask_team: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        from polku.juries.templatetags.juries import attribute_label
+
+        if not ask_team:
+            del self.fields["team"]
+        self.attribute_fields = []
+        for index, (attribute, values) in enumerate(attributes.items()):
+            key = f"attr_{index}"
+            self.fields[key] = forms.ChoiceField(
+                label=attribute_label(attribute).capitalize(),
+                choices=[("", "—"), *((v, v) for v in values)],
+            )
+            self.attribute_fields.append((key, attribute))
+        self.fields["consent"] = forms.BooleanField(
+            label=_(
+                "I volunteer for the jury lottery. My name and email are used only to invite me if I am drawn."
+            )
+        )
+
+    def features(self) -> dict[str, str]:
+        return {attribute: self.cleaned_data[key] for key, attribute in self.attribute_fields}

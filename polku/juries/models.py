@@ -63,6 +63,20 @@ class Jury(TimeStampedModel):
     )
     statement_intro = models.TextField(_("statement introduction"), blank=True)
     statement_published_at = models.DateTimeField(null=True, blank=True)
+    public_token = models.CharField(
+        max_length=64,
+        unique=True,
+        null=True,
+        blank=True,
+        help_text="Unguessable link to the published statement (set when it is published).",
+    )
+    signup_token = models.CharField(
+        max_length=64,
+        unique=True,
+        null=True,
+        blank=True,
+        help_text="Link of the open volunteer sign-up form (empty = closed).",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )

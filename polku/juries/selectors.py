@@ -188,3 +188,19 @@ def _has_response(rec: Recommendation) -> bool:
 
 def member_votes(*, member: JuryMember) -> dict[int, int]:
     return dict(member.votes.values_list("recommendation_id", "level"))
+
+
+def jury_by_public_token(*, token: str) -> Jury | None:
+    if not token or len(token) > 64:
+        return None
+    return (
+        Jury.objects.filter(public_token=token, statement_published_at__isnull=False)
+        .select_related("organisation", "path")
+        .first()
+    )
+
+
+def jury_by_signup_token(*, token: str) -> Jury | None:
+    if not token or len(token) > 64:
+        return None
+    return Jury.objects.filter(signup_token=token).select_related("organisation").first()

@@ -449,6 +449,69 @@ def pool_import(*, jury: Jury, filename: str, content: bytes, actor: User | None
     return len(people)
 
 
+def signup_open(*, jury: Jury, actor: User | None) -> Jury:
+    """Open a volunteer sign-up form (an unguessable link to share with the staff)."""
+    if draw_active(jury=jury) is not None:
+        raise ValidationError(_("The pool cannot change after the lottery is committed."))
+    with transaction.atomic():
+        jury.signup_token = secrets.token_urlsafe(18)
+        jury.save(update_fields=["signup_token", "updated_at"])
+        audit_append(jury=jury, action="signup_opened", actor=_actor(actor))
+    return jury
+
+
+def signup_close(*, jury: Jury, actor: User | None) -> Jury:
+    with transaction.atomic():
+        jury.signup_token = None
+        jury.save(update_fields=["signup_token", "updated_at"])
+        audit_append(jury=jury, action="signup_closed", actor=_actor(actor))
+    return jury
+
+
+def signup_attributes(*, jury: Jury) -> dict[str, list[str]]:
+    """What the sign-up form asks: the organisation's units and the declared attribute values."""
+    out: dict[str, list[str]] = {}
+    units = list(jury.organisation.units.order_by("name").values_list("name", flat=True))
+    if units:
+        out["unit"] = units
+    for attribute, values in (jury.attribute_values or {}).items():
+        if attribute != "unit" and values:
+            out[attribute] = list(values)
+    return out
+
+
+def pool_volunteer_add(
+    *, jury: Jury, name: str, email: str, features: Mapping[str, str], team: str = ""
+) -> PoolMember:
+    """A staff member volunteers through the sign-up form. The email is their id in the pool."""
+    if jury.signup_token is None or draw_active(jury=jury) is not None:
+        raise ValidationError(_("Sign-up for this jury has closed."))
+    email = email.strip().lower()
+    validate_email(email)
+    allowed = signup_attributes(jury=jury)
+    clean: dict[str, str] = {}
+    for attribute, values in allowed.items():
+        value = features.get(attribute, "")
+        if value not in values:
+            raise ValidationError(_("Choose a value for every question."))
+        clean[attribute] = value
+    if jury.pool.filter(external_id=email).exists():
+        raise ValidationError(_("This email address has already volunteered. Thank you!"))
+    taken = set(jury.pool.values_list("pseudonym", flat=True))
+    with transaction.atomic():
+        member = PoolMember.objects.create(
+            jury=jury,
+            external_id=email,
+            pseudonym=_new_pseudonym(taken),
+            name=name.strip()[:200],
+            email=email,
+            team=team.strip()[:120],
+            attributes=clean,
+        )
+        audit_append(jury=jury, action="volunteer_joined", payload={"pseudonym": member.pseudonym})
+    return member
+
+
 def pool_member_exclude(
     *, member: PoolMember, excluded: bool, reason: str, actor: User | None
 ) -> PoolMember:
@@ -1077,7 +1140,15 @@ def statement_publish(*, jury: Jury, intro: str, actor: User | None) -> Jury:
     with transaction.atomic():
         jury.statement_intro = intro.strip()
         jury.statement_published_at = timezone.now()
-        jury.save(update_fields=["statement_intro", "statement_published_at", "updated_at"])
+        jury.public_token = secrets.token_urlsafe(18)
+        jury.save(
+            update_fields=[
+                "statement_intro",
+                "statement_published_at",
+                "public_token",
+                "updated_at",
+            ]
+        )
         audit_append(
             jury=jury,
             action="statement_published",

@@ -23,6 +23,7 @@ from polku.juries.forms import (
     RecommendationForm,
     RedrawForm,
     ResponseForm,
+    SignupForm,
     StatementForm,
     VerifyForm,
     VoteForm,
@@ -190,6 +191,15 @@ def pool(request: HttpRequest, pk: int) -> HttpResponse:
                 else:
                     messages.success(request, _("Allowed values saved."))
                     return redirect(_url(request, "pool", jury))
+        elif action in ("signup_open", "signup_close"):
+            try:
+                if action == "signup_open":
+                    services.signup_open(jury=jury, actor=request.user)  # type: ignore[arg-type]
+                else:
+                    services.signup_close(jury=jury, actor=request.user)  # type: ignore[arg-type]
+            except ValidationError as exc:
+                messages.error(request, " ".join(exc.messages))
+            return redirect(_url(request, "pool", jury))
         elif action == "erase":
             try:
                 count = services.pool_contacts_erase(jury=jury, actor=request.user)  # type: ignore[arg-type]
@@ -234,6 +244,11 @@ def pool(request: HttpRequest, pk: int) -> HttpResponse:
             attributes=attributes,
             summary=selectors.pool_summary(jury=jury),
             locked=services.draw_active(jury=jury) is not None,
+            signup_url=request.build_absolute_uri(
+                reverse("juries:signup", args=[jury.signup_token])
+            )
+            if jury.signup_token
+            else "",
         ),
     )
 
@@ -717,18 +732,19 @@ def statement(request: HttpRequest, pk: int) -> HttpResponse:
             jurors=jury.members.filter(
                 status=JuryMember.Status.ACCEPTED, draw__voided_at__isnull=True
             ).count(),
+            public_url=request.build_absolute_uri(
+                reverse("juries:public_statement", args=[jury.public_token])
+            )
+            if jury.public_token
+            else "",
         ),
     )
 
 
-@organisation_view("jury.view")
-def statement_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+def _statement_pdf_response(request: HttpRequest, jury: Jury) -> HttpResponse:
     from django.template.loader import render_to_string
     from weasyprint import HTML
 
-    jury = _jury(request, pk)
-    if jury.statement_published_at is None:
-        raise Http404
     html = render_to_string(
         "juries/statement_pdf.html",
         {"jury": jury, "recs": selectors.recommendations_with_support(jury=jury)},
@@ -738,6 +754,14 @@ def statement_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="raati-{jury.pk}-kannanotto.pdf"'
     return response
+
+
+@organisation_view("jury.view")
+def statement_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    jury = _jury(request, pk)
+    if jury.statement_published_at is None:
+        raise Http404
+    return _statement_pdf_response(request, jury)
 
 
 @organisation_view("jury.manage")
@@ -909,3 +933,43 @@ def member_new_recommendation(request: HttpRequest, token: str) -> HttpResponse:
 
 def member_done(request: HttpRequest) -> HttpResponse:
     return render(request, "juries/member_done.html")
+
+
+# -- public: published statement, volunteer sign-up -------------------------------------------
+def public_statement(request: HttpRequest, token: str) -> HttpResponse:
+    """The published statement for everyone with the link (no login, no names)."""
+    jury = selectors.jury_by_public_token(token=token)
+    if jury is None:
+        raise Http404
+    if request.GET.get("format") == "pdf":
+        return _statement_pdf_response(request, jury)
+    return render(
+        request,
+        "juries/public_statement.html",
+        {"jury": jury, "recs": selectors.recommendations_with_support(jury=jury)},
+    )
+
+
+def signup(request: HttpRequest, token: str) -> HttpResponse:
+    jury = selectors.jury_by_signup_token(token=token)
+    if jury is None:
+        return render(request, "juries/signup_closed.html", status=404)
+    form = SignupForm(
+        request.POST or None,
+        attributes=services.signup_attributes(jury=jury),
+        ask_team=bool(jury.max_per_team),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.pool_volunteer_add(
+                jury=jury,
+                name=form.cleaned_data["name"],
+                email=form.cleaned_data["email"],
+                team=form.cleaned_data.get("team", ""),
+                features=form.features(),
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            return render(request, "juries/signup_thanks.html", {"jury": jury})
+    return render(request, "juries/signup.html", {"jury": jury, "form": form})

@@ -405,3 +405,73 @@ def test_statement_publish_response_and_pdf(coordinator):
     pdf = coordinator.get(reverse("juries:statement_pdf", args=[org.slug, jury.pk]))
     assert pdf["Content-Type"] == "application/pdf"
     assert pdf.content[:5] == b"%PDF-"
+
+
+def test_volunteer_signup_link_adds_pseudonymised_pool_member(client, coordinator):
+    from polku.juries import services
+
+    org = coordinator.membership.organisation
+    jury = jury_with_pool(organisation=org)
+    services.jury_attribute_values_set(jury=jury, text="vuoro: aamu, ilta, yö", actor=None)
+    coordinator.post(reverse("juries:pool", args=[org.slug, jury.pk]), {"action": "signup_open"})
+    jury.refresh_from_db()
+    url = reverse("juries:signup", args=[jury.signup_token])
+    anonymous = type(client)()
+    page = anonymous.get(url).content.decode()
+    assert "Ilmoittaudu organisaatioraatiin" in page
+    response = anonymous.post(
+        url,
+        {
+            "name": "Uusi Vapaaehtoinen",
+            "email": "Uusi@Example.org",
+            "attr_0": "Osasto B",
+            "attr_1": "ilta",
+            "consent": "on",
+        },
+    )
+    assert "Kiitos ilmoittautumisesta!" in response.content.decode()
+    member = jury.pool.get(external_id="uusi@example.org")
+    assert member.attributes == {"unit": "Osasto B", "vuoro": "ilta"}
+    assert member.pseudonym.startswith("R-")
+    again = anonymous.post(
+        url,
+        {
+            "name": "X",
+            "email": "uusi@example.org",
+            "attr_0": "Osasto B",
+            "attr_1": "ilta",
+            "consent": "on",
+        },
+    )
+    assert "Tämä sähköpostiosoite on jo ilmoittautunut. Kiitos!" in again.content.decode()
+    bad = anonymous.post(
+        url, {"name": "Y", "email": "y@example.org", "attr_0": "Mars", "attr_1": "ilta"}
+    )
+    assert bad.status_code == 200
+    assert jury.pool.filter(external_id="y@example.org").count() == 0
+    coordinator.post(reverse("juries:pool", args=[org.slug, jury.pk]), {"action": "signup_close"})
+    assert anonymous.get(url).status_code == 404
+
+
+def test_published_statement_has_a_public_link_without_names(client, coordinator):
+    from polku.juries import services
+
+    org = coordinator.membership.organisation
+    jury, _draw = drawn_jury(organisation=org)
+    services.recommendation_create(jury=jury, title="Yksi numero", body="Teksti", actor_label="R-1")
+    assert jury.public_token is None
+    services.statement_publish(jury=jury, intro="Johdanto", actor=None)
+    jury.refresh_from_db()
+    anonymous = type(client)()
+    page = anonymous.get(
+        reverse("juries:public_statement", args=[jury.public_token])
+    ).content.decode()
+    assert "Yksi numero" in page
+    assert "Henkilö" not in page
+    pdf = anonymous.get(
+        reverse("juries:public_statement", args=[jury.public_token]) + "?format=pdf"
+    )
+    assert pdf.content[:5] == b"%PDF-"
+    assert anonymous.get(reverse("juries:public_statement", args=["nope"])).status_code == 404
+    page = coordinator.get(reverse("juries:statement", args=[org.slug, jury.pk])).content.decode()
+    assert reverse("juries:public_statement", args=[jury.public_token]) in page
