@@ -38,6 +38,7 @@ supplies the initial panels), get probability 0, and are reported in
 
 from __future__ import annotations
 
+import logging
 import random
 import secrets
 import time
@@ -50,6 +51,8 @@ import numpy as np
 from ._highs import INF, FloatArray, PanelModel, add_rows, new_highs
 from ._swap import SwapSearch
 from .instance import Instance, Person
+
+logger = logging.getLogger(__name__)
 
 __all__ = [
     "Distribution",
@@ -67,6 +70,8 @@ FIX_RELAXATION = 1e-9
 DUAL_FIX_THRESHOLD = 1e-7
 #: Pricing must beat ``yhat`` by this much to count as an improving panel.
 PRICING_EPS = 1e-9
+#: Number of known panels used as starting points of the swap heuristic per pricing round.
+HEUR_STARTS = 10
 
 
 class InfeasibleInstanceError(ValueError):
@@ -292,19 +297,24 @@ class _ColumnGeneration:
             y, yhat, obj = self._solve_lp()
             y = np.maximum(y, 0.0)
             if self._heuristic_pricing(y, yhat):
+                logger.debug("level %d it %d obj %.9f heuristic rows %d", level, its, obj,
+                             len(self.panels))
                 continue
             sol = self.model.solve(y)
             assert sol is not None
             members, value, bound = sol
             gap = max(0.0, bound - yhat)
-            if value <= yhat + PRICING_EPS or its >= max_iterations:
+            logger.debug("level %d it %d obj %.9f mip gap %.3g rows %d", level, its, obj, gap,
+                         len(self.panels))
+            if its >= max_iterations:
                 break
-            if not self._add_panel(members):
-                break  # numerically converged: best panel already present
-            self._sync_rows()
+            if value > yhat + PRICING_EPS and self._add_panel(members):
+                self._sync_rows()
+                continue
+            break  # optimal (or numerically converged: best panel already present)
         return LevelReport(level, obj, obj + gap, gap, its, 0, time.perf_counter() - t0)
 
-    def _heuristic_pricing(self, y: FloatArray, yhat: float, starts: int = 4) -> bool:
+    def _heuristic_pricing(self, y: FloatArray, yhat: float, starts: int = HEUR_STARTS) -> bool:
         """Add improving panels found by swap local search; True if any was added."""
         arr = np.array(self.panels, dtype=np.int64)
         values = y[arr].sum(axis=1)
