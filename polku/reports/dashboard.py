@@ -149,12 +149,18 @@ class LineageGraph:
     nodes: list[dict]
     arcs: list[dict]
 
+    @property
+    def wide(self) -> bool:
+        return len(self.nodes) > 4
 
-def lineage_graph(edges: list, *, width: int = 960) -> LineageGraph | None:
-    """An arc diagram: units on a line, one arc per copy from the source unit to the copier."""
+
+def lineage_graph(edges: list) -> LineageGraph | None:
+    """An arc diagram: units on a line, one arc per copy from the source unit to the copier.
+    The drawing grows with the number of units so that labels keep a readable size."""
     if not edges:
         return None
     names = sorted({e.source_unit for e in edges} | {e.target_unit for e in edges})
+    width = max(480, 130 * (len(names) + 1))
     step = width / (len(names) + 1)
     x = {name: round(step * (i + 1)) for i, name in enumerate(names)}
     baseline = 0
