@@ -204,3 +204,23 @@ def jury_by_signup_token(*, token: str) -> Jury | None:
     if not token or len(token) > 64:
         return None
     return Jury.objects.filter(signup_token=token).select_related("organisation").first()
+
+
+def alternates_per_seat(
+    *, jury: Jury, draw: Draw | None, members: list[JuryMember]
+) -> dict[int, int]:
+    """For each open seat: how many alternates could take it and keep every quota met."""
+    if draw is None or draw.panel_index is None:
+        return {}
+    instance = lottery.instance_from_dict(draw.lottery["instance"])
+    seated = [m.pool_member.pseudonym for m in members if m.status != JuryMember.Status.DECLINED]
+    ever = {m.pool_member.pseudonym for m in members}
+    out: dict[int, int] = {}
+    for m in members:
+        if m.status == JuryMember.Status.DECLINED:
+            continue
+        candidates = lottery.replacement_candidates(
+            instance, panel=seated, leaving=m.pool_member.pseudonym
+        )
+        out[m.pk] = sum(1 for c in candidates if c not in ever)
+    return out

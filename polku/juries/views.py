@@ -364,6 +364,7 @@ def quotas(request: HttpRequest, pk: int) -> HttpResponse:
             reason=posted.get("reason", ""),
             feasibility=feasibility,
             locked=services.draw_active(jury=jury) is not None,
+            excluded_count=jury.pool.filter(excluded=True).count(),
         ),
     )
 
@@ -579,6 +580,9 @@ def panel(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("%(n)d invitations sent.") % {"n": count})
         return redirect(_url(request, "panel", jury))
     members = selectors.panel_members(jury=jury, draw=draw)
+    alternates = selectors.alternates_per_seat(jury=jury, draw=draw, members=members)
+    for m in members:
+        m.alternates = alternates.get(m.pk)  # type: ignore[attr-defined]
     return render(
         request,
         "juries/panel.html",

@@ -288,3 +288,16 @@ def test_jury_verify_command_accepts_published_file_and_rejects_tampered(tmp_pat
     with pytest.raises(CommandError):
         call_command("jury_verify", str(bad), stderr=err)
     assert "Tiiviste ei vastaa tiedoston sisältöä" in err.getvalue()
+
+
+def test_alternates_per_seat_are_those_who_keep_quotas():
+    from polku.juries.selectors import alternates_per_seat, panel_members
+
+    jury, draw = drawn_jury()
+    members = panel_members(jury=jury, draw=draw)
+    assert sorted(alternates_per_seat(jury=jury, draw=draw, members=members).values()) == [
+        4,
+        4,
+        4,
+        4,
+    ]
