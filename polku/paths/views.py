@@ -78,6 +78,7 @@ def path_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "today_percent": max(0, min(100, round(100 * today_offset / span))),
             "today_inside": 0 <= today_offset <= span,
             "can_edit": has_perm(membership, "path.edit"),
+            "can_run": has_perm(membership, "workshop.run"),
             "feed_url": feed_url,
             "units": path.units.all(),
         },
