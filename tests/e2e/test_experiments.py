@@ -2,7 +2,12 @@
 the branch answers on a phone without an account, another branch copies a successful
 experiment, and everybody reads the path's roll-up. Runs on the demo data (350 / 45)."""
 
+import asyncio
+import json
 import re
+import sqlite3
+import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.core import mail
@@ -18,6 +23,7 @@ from polku.core.demo import (
 from polku.experiments.models import CheckIn, Experiment
 from polku.paths.models import Path
 from tests.e2e.conftest import login
+from tests.e2e.conftest_live import Server, free_port, prepare_database, server_env
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -115,3 +121,83 @@ def test_checkin_by_emailed_link_on_phone_adopt_and_rollup(
     rpage.goto(f"{live_server.url}/o/nuoret-auttajat/paths/{path.pk}/")
     expect(rpage.locator('[data-measure="uusia nuoria tavoitettu"]')).to_have_text("362")
     board.close()
+
+
+def _staff(server, room, action):
+    from polku.live.simclient import Phone
+
+    async def go():
+        staff = Phone(server.ws, room["code"], path=f"console/?k={room['console_key']}")
+        await staff.start()
+        await staff.control(room["slots"]["experiment_canvas"], action)
+        assert await staff.wait_acked(10)
+        await staff.stop()
+
+    # Playwright's sync API owns this thread's event loop: run the console client in another.
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, go()).result(timeout=30)
+
+
+def test_two_phones_design_experiments_in_the_live_room(tmp_path, browser):
+    """The room splits by unit; two phones each fill their unit's canvas; the facilitator
+    closes the activity and the canvases are experiments of the path."""
+    env = server_env(f"sqlite:///{tmp_path}/db.sqlite3")
+    room = prepare_database(env, code="KOKEI2", activities="experiment_canvas")
+    with sqlite3.connect(tmp_path / "db.sqlite3") as db:
+        db.execute(
+            "UPDATE workshops_agendaslot SET config = ? WHERE id = ?",
+            (json.dumps({"grouping": "unit", "measures": ["uusia nuoria tavoitettu"]}),
+             room["slots"]["experiment_canvas"]),
+        )  # fmt: skip
+    server = Server(env, port=free_port(8200, 8299)).start()
+    contexts = []
+    try:
+        _staff(server, room, "open")
+        plans = [
+            ("Tampereen osasto", "Kaveri mukaan -ilta", "50"),
+            ("Oulun osasto", "Somehaaste", "30"),
+        ]
+        for unit, title, target in plans:
+            ctx = browser.new_context(
+                locale="fi-FI",
+                viewport={"width": 390, "height": 844},
+                is_mobile=True,
+                has_touch=True,
+            )
+            contexts.append(ctx)
+            phone = ctx.new_page()
+            phone.goto(f"{server.url}/j/{room['code']}/")
+            phone.get_by_role("button", name=unit).click()
+            expect(phone.locator(".canvas-mine")).to_contain_text(unit)
+            canvas = phone.locator("details.canvas", has=phone.locator("summary", has_text=unit))
+            canvas.locator("summary").click()
+            title_box = canvas.get_by_label("Uusi teksti: Otsikko")
+            title_box.fill(title)
+            canvas.locator(
+                ".canvas-field", has=phone.get_by_label("Uusi teksti: Otsikko")
+            ).get_by_role("button", name="Tallenna").click()
+            expect(canvas.locator(".canvas-field__value").first).to_have_text(title)
+            measure = canvas.locator(".canvas-measures li").first
+            measure.get_by_label("Tavoite").fill(target)
+            measure.get_by_role("button", name="Tallenna").click()
+            expect(measure.locator("strong")).to_have_text(target)
+        _staff(server, room, "close")
+        rows: list = []
+        for _ in range(50):
+            with sqlite3.connect(tmp_path / "db.sqlite3") as db:
+                rows = db.execute(
+                    "SELECT e.title, u.name, m.target FROM experiments_experiment e "
+                    "JOIN organisations_unit u ON u.id = e.unit_id "
+                    "JOIN experiments_measure m ON m.experiment_id = e.id ORDER BY u.name"
+                ).fetchall()
+            if len(rows) == 2:
+                break
+            time.sleep(0.2)
+        assert [(t, u, int(float(x))) for t, u, x in rows] == [
+            ("Somehaaste", "Oulun osasto", 30),
+            ("Kaveri mukaan -ilta", "Tampereen osasto", 50),
+        ]
+    finally:
+        for ctx in contexts:
+            ctx.close()
+        server.stop()
