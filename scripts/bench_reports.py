@@ -2,7 +2,8 @@
 """Benchmark of the reports: dashboard render time and query count, impact PDF time.
 
 Builds, in a temporary SQLite database, a path with 12 units, 50 experiments (a third of them
-copies of others), 3 measures and 500 check-ins; then renders the path dashboard server-side
+copies of others), 3 measures and 500 check-ins, two held workshop days with 100 phones each
+and their topic and vote results; then renders the path dashboard server-side
 (Django test client, full middleware stack) at least 20 times and makes the impact report PDF.
 Prints the figures; targets: dashboard median <= 150 ms, PDF <= 5 s.
 
@@ -81,15 +82,19 @@ def build(*, n_experiments: int, n_checkins: int) -> dict:
         checkin_interval_days=14,
     )
     path.units.set(units)
+    days = []
     for i, offset in enumerate((-150, -60, 20)):
         start = timezone.now() + dt.timedelta(days=offset)
-        WorkshopDay.objects.create(
-            path=path,
-            title=f"Työpaja {i + 1}",
-            starts_at=start,
-            ends_at=start + dt.timedelta(hours=5),
-            status="closed" if offset < 0 else "planned",
+        days.append(
+            WorkshopDay.objects.create(
+                path=path,
+                title=f"Työpaja {i + 1}",
+                starts_at=start,
+                ends_at=start + dt.timedelta(hours=5),
+                status="closed" if offset < 0 else "planned",
+            )
         )
+    live_room(days[:2], units, rng)
     types = [
         MeasureType.objects.create(
             path=path, name="Uudet nuoret", kind="count", unit_label="nuorta", position=0
@@ -146,10 +151,62 @@ def build(*, n_experiments: int, n_checkins: int) -> dict:
             )
             values += 3
     print(
-        f"built: 12 units, {len(experiments)} experiments, {checkins} check-ins, {values} values "
+        f"built: 12 units, 200 participants, {len(experiments)} experiments, {checkins} check-ins, {values} values "
         f"in {time.perf_counter() - started:.1f} s"
     )
     return {"org": org, "path": path, "user": user}
+
+
+def live_room(days: list, units: list, rng: random.Random) -> None:
+    """100 phones per held workshop day (a third return), their inputs, and topic and vote
+    results of the activities: the participation and funnel sections have data too."""
+    from polku.activities.models import ActivityResult
+    from polku.live.models import LiveEvent, Participant
+    from polku.workshops.models import AgendaSlot
+
+    n = 0
+    for d, day in enumerate(days):
+        topics = AgendaSlot.objects.create(
+            workshop_day=day, title="Aiheet", activity_type="topics", position=0
+        )
+        vote = AgendaSlot.objects.create(
+            workshop_day=day, title="Äänestys", activity_type="dot_vote", position=1
+        )
+        for i in range(100):
+            n += 1
+            key = f"k{i}" if (d == 0 or i < 33) else f"k{d}-{i}"
+            p = Participant.objects.create(
+                workshop_day=day, token_hash=f"t{n}", unit=units[i % len(units)], return_key=key
+            )
+            if i % 4:
+                LiveEvent.objects.create(
+                    workshop_day=day,
+                    slot=topics,
+                    participant=p,
+                    actor=f"p{p.pk}",
+                    client_id="c1",
+                    kind="card",
+                )
+        for i in range(30):
+            ActivityResult.objects.create(
+                path=day.path,
+                slot=topics,
+                activity_type="topics",
+                kind="topic",
+                text=f"Aihe {d}-{i}",
+                score=1,
+                position=i,
+            )
+        for i in range(8):
+            ActivityResult.objects.create(
+                path=day.path,
+                slot=vote,
+                activity_type="dot_vote",
+                kind="priority",
+                text=f"Aihe {d}-{i}",
+                score=rng.randrange(5, 40),
+                position=i,
+            )
 
 
 def dashboard(world: dict, *, renders: int) -> None:

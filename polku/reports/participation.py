@@ -75,7 +75,12 @@ def participation(*, path: Path, days: list[WorkshopDay]) -> Participation | Non
             returning[day_id] += 1
         units[unit or ""] += 1
     return Participation(
-        days=[DayParticipation(d, joined[d.pk], active[d.pk], returning[d.pk]) for d in days],
+        # planned days have nobody yet: leave them out rather than show zeros
+        days=[
+            DayParticipation(d, joined[d.pk], active[d.pk], returning[d.pk])
+            for d in days
+            if d.status != WorkshopDay.Status.PLANNED or joined[d.pk]
+        ],
         per_unit=sorted(units.items(), key=lambda item: (-item[1], item[0])),
     )
 

@@ -39,7 +39,9 @@ def impact_context(*, path: Path, progress: Progress = _noop) -> dict:
     funnel_chart = None
     known = [(label, count) for _key, label, count in report.funnel_rows() if count is not None]
     if known:
-        funnel_chart = charts.hbar([label for label, _c in known], [c for _l, c in known])
+        funnel_chart = charts.hbar(
+            [label for label, _c in known], [c for _l, c in known], width=5.0
+        )
     rollup_charts = []
     for rollup in report.rollups:
         line = None
