@@ -44,9 +44,7 @@ def new_highs(*, mip_gap: float = 1e-9, time_limit: float | None = None) -> high
     return h
 
 
-def add_rows(
-    h: highspy.Highs, rows: list[tuple[float, float, list[int], list[float]]]
-) -> None:
+def add_rows(h: highspy.Highs, rows: list[tuple[float, float, list[int], list[float]]]) -> None:
     """Add ``(lower, upper, indices, values)`` rows to ``h`` in one call."""
     if not rows:
         return

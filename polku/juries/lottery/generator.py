@@ -19,8 +19,16 @@ from .instance import Instance, Person, population_shares, proportional_quotas
 
 __all__ = ["GeneratedInstance", "generate_instance"]
 
-_UNITS = ["emergency", "surgery", "pediatrics", "cardiology", "oncology", "radiology",
-          "administration", "logistics"]
+_UNITS = [
+    "emergency",
+    "surgery",
+    "pediatrics",
+    "cardiology",
+    "oncology",
+    "radiology",
+    "administration",
+    "logistics",
+]
 _ROLES = ["nurse", "doctor", "assistant", "technician", "admin", "cleaner"]
 _SHIFTS = ["day", "evening", "night"]
 _AGES = ["18-29", "30-39", "40-49", "50-59", "60+"]
@@ -60,10 +68,23 @@ def _staff_member(rng: random.Random, units: list[str]) -> dict[str, str]:
     contract = _pick(rng, _CONTRACTS, [0.55, 0.45] if age == "18-29" else [0.85, 0.15])
     site = _pick(rng, _SITES, [0.4, 0.35, 0.25])
     ai = _AGES.index(age)
-    tenure = _pick(rng, _TENURES, [[0.6, 0.4, 0.0], [0.3, 0.6, 0.1], [0.15, 0.5, 0.35],
-                                   [0.1, 0.35, 0.55], [0.05, 0.25, 0.7]][ai])
-    return {"unit": unit, "role": role, "shift": shift, "age": age, "gender": gender,
-            "contract": contract, "site": site, "tenure": tenure}
+    tenure = _pick(
+        rng,
+        _TENURES,
+        [[0.6, 0.4, 0.0], [0.3, 0.6, 0.1], [0.15, 0.5, 0.35], [0.1, 0.35, 0.55], [0.05, 0.25, 0.7]][
+            ai
+        ],
+    )
+    return {
+        "unit": unit,
+        "role": role,
+        "shift": shift,
+        "age": age,
+        "gender": gender,
+        "contract": contract,
+        "site": site,
+        "tenure": tenure,
+    }
 
 
 def _volunteer_weight(f: dict[str, str]) -> float:

@@ -199,8 +199,12 @@ class _ColumnGeneration:
         n = self.n
         covered = self.selectable
         while True:
-            w = np.array([1.0 + 0.01 * self.rng.random() if not covered[i] else
-                          0.01 * self.rng.random() for i in range(n)])
+            w = np.array(
+                [
+                    1.0 + 0.01 * self.rng.random() if not covered[i] else 0.01 * self.rng.random()
+                    for i in range(n)
+                ]
+            )
             sol = self.model.solve(w)
             if sol is None:
                 if not self.panels:
@@ -276,7 +280,11 @@ class _ColumnGeneration:
             raise RuntimeError(f"dual LP not optimal: {self.h.modelStatusToString(status)}")
         sol = self.h.getSolution()
         x = np.asarray(sol.col_value)
-        return x[: self.n].copy(), float(x[self.n]), float(self.h.getInfo().objective_function_value)
+        return (
+            x[: self.n].copy(),
+            float(x[self.n]),
+            float(self.h.getInfo().objective_function_value),
+        )
 
     def primal_lambda(self) -> FloatArray:
         """Panel probabilities = row duals of the panel rows of (D)."""
@@ -297,15 +305,22 @@ class _ColumnGeneration:
             y, yhat, obj = self._solve_lp()
             y = np.maximum(y, 0.0)
             if self._heuristic_pricing(y, yhat):
-                logger.debug("level %d it %d obj %.9f heuristic rows %d", level, its, obj,
-                             len(self.panels))
+                logger.debug(
+                    "level %d it %d obj %.9f heuristic rows %d", level, its, obj, len(self.panels)
+                )
                 continue
             sol = self.model.solve(y)
             assert sol is not None
             members, value, bound = sol
             gap = max(0.0, bound - yhat)
-            logger.debug("level %d it %d obj %.9f mip gap %.3g rows %d", level, its, obj, gap,
-                         len(self.panels))
+            logger.debug(
+                "level %d it %d obj %.9f mip gap %.3g rows %d",
+                level,
+                its,
+                obj,
+                gap,
+                len(self.panels),
+            )
             if its >= max_iterations:
                 break
             if value > yhat + PRICING_EPS and self._add_panel(members):
@@ -374,8 +389,9 @@ def maximin(instance: Instance, *, seed: int | None = None) -> Distribution:
     rep = cg.solve_level(1)
     y = cg.last_duals()
     fixed = int(np.sum((y > DUAL_FIX_THRESHOLD) & ~cg.fixed))
-    rep = LevelReport(rep.level, rep.value, rep.dual_bound, rep.gap, rep.iterations, fixed,
-                      rep.seconds)
+    rep = LevelReport(
+        rep.level, rep.value, rep.dual_bound, rep.gap, rep.iterations, fixed, rep.seconds
+    )
     return cg.distribution("maximin", [rep], t0)
 
 
@@ -399,8 +415,9 @@ def leximin(instance: Instance, *, seed: int | None = None) -> Distribution:
         value = min(1.0, max(0.0, rep.value))
         remaining = int(unfixed.sum()) - len(to_fix)
         levels.append(
-            LevelReport(rep.level, value, rep.dual_bound, rep.gap, rep.iterations, len(to_fix),
-                        rep.seconds)
+            LevelReport(
+                rep.level, value, rep.dual_bound, rep.gap, rep.iterations, len(to_fix), rep.seconds
+            )
         )
         if remaining == 0:
             break
