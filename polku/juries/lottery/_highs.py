@@ -32,7 +32,7 @@ FloatArray = npt.NDArray[np.float64]
 
 def new_highs(*, mip_gap: float = 1e-9, time_limit: float | None = None) -> highspy.Highs:
     """Create a silent HiGHS instance with sensible options."""
-    h = highspy.Highs()
+    h = highspy.Highs()  # type: ignore[no-untyped-call]
     h.setOptionValue("output_flag", False)
     h.setOptionValue("log_to_console", False)
     h.setOptionValue("threads", THREADS)

@@ -104,7 +104,7 @@ def commitment(
             }
             for p in pool_pseudonyms
         ),
-        key=lambda e: e["id"],
+        key=lambda e: str(e["id"]),
     )
     qd = [q.to_dict() if isinstance(q, Quota) else dict(q) for q in quotas]
     qd.sort(key=lambda d: (str(d["attribute"]), str(d["value"])))
