@@ -3,6 +3,7 @@
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -33,7 +34,7 @@ def adoptable_units(*, membership: Membership, path: Path, experiment: Experimen
     """Units into which this member may copy the experiment."""
     if not has_perm(membership, "experiment.adopt"):
         return []
-    taken = set(
+    taken: set[int | None] = set(
         Experiment.objects.filter(adopted_from=experiment, path=path).values_list(
             "unit_id", flat=True
         )
@@ -79,7 +80,7 @@ def experiment_board(
         qs = qs.filter(topic_title=topic)
     if q:
         qs = qs.filter(Q(title__icontains=q) | Q(what_we_try__icontains=q))
-    experiments = list(qs)
+    experiments: list[Experiment] = list(qs)
     attach_actuals(experiments)
     return experiments
 
@@ -129,7 +130,7 @@ def _actuals_for_measures(measures: list[Measure]) -> dict[int, Decimal | None]:
     return out
 
 
-def attach_actuals(experiments: list[Experiment]) -> None:
+def attach_actuals(experiments: Sequence[Experiment]) -> None:
     """Set `measure.actual`, `measure.reached` and `experiment.reached_targets` (needs the
     measures prefetched with their measure_type)."""
     measures = [m for e in experiments for m in e.measures.all()]
@@ -292,7 +293,7 @@ def practice_library(
         qs = qs.filter(unit_id=unit_id)
     if q:
         qs = qs.filter(Q(title__icontains=q) | Q(what_we_try__icontains=q))
-    experiments = list(qs)
+    experiments: list[Experiment] = list(qs)
     attach_actuals(experiments)
     reached = [e for e in experiments if e.reached_targets]  # type: ignore[attr-defined]
     reached.sort(key=lambda e: (-e.adoption_count, e.title))  # type: ignore[attr-defined]

@@ -5,10 +5,12 @@ Every transition is one function here; views, live activities and the demo call 
 """
 
 import datetime as dt
+import functools
 import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -751,7 +753,7 @@ def reminders_schedule_due(*, now: dt.datetime | None = None) -> int:
                     enqueued_at=now,
                 )
                 transaction.on_commit(
-                    lambda pk=reminder.pk: send_checkin_reminder.enqueue(reminder_id=pk)
+                    functools.partial(send_checkin_reminder.enqueue, reminder_id=reminder.pk)
                 )
         except IntegrityError:
             continue  # another scheduler run created it first
@@ -879,7 +881,7 @@ def experiments_from_canvas(*, slot: AgendaSlot, canvases: Sequence[Mapping]) ->
                     types[mt.name.casefold()] = mt
                 targets[mt] = target
             duration = str(fields.get("duration_weeks") or "")
-            plan = {
+            plan: dict[str, Any] = {
                 "title": title[:200],
                 "topic_title": str(fields.get("topic") or "")[:200],
                 "builds_on": str(fields.get("builds_on") or ""),
@@ -904,6 +906,8 @@ def experiments_from_canvas(*, slot: AgendaSlot, canvases: Sequence[Mapping]) ->
                 path=path,
                 unit=Unit.objects.filter(pk=unit_id).first() if unit_id else None,
                 targets=targets,
+                # The group's nicknames from the live room; no email addresses.
+                members=[MemberInput(str(n)[:80]) for n in canvas.get("members") or [] if n],
                 source_slot=slot,
                 **plan,
             )
@@ -998,7 +1002,8 @@ def decisions_apply(*, decisions: Sequence[Mapping], path: Path) -> list[Experim
     already decided are left alone)."""
     done = []
     for d in decisions:
-        experiment = path.experiments.filter(pk=_int_or_none(d.get("experiment"))).first()
+        pk = _int_or_none(d.get("experiment"))
+        experiment = path.experiments.filter(pk=pk).first() if pk is not None else None
         if experiment is None or experiment.status not in (Status.RUNNING, Status.REPORTED):
             continue
         if d.get("decision") not in Decision.values:
@@ -1020,7 +1025,8 @@ def interest_record(*, interests: Sequence[Mapping], slot: AgendaSlot) -> int:
         experiment__path=path, kind=LogEntry.Kind.NOTE, text__startswith=marker
     ).delete()
     for item in interests:
-        experiment = path.experiments.filter(pk=_int_or_none(item.get("experiment"))).first()
+        pk = _int_or_none(item.get("experiment"))
+        experiment = path.experiments.filter(pk=pk).first() if pk is not None else None
         if experiment is None:
             continue
         wants = int(item.get("want") or 0)

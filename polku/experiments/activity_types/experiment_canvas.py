@@ -297,6 +297,7 @@ class ExperimentCanvas(ActivityType):
                         "group_name": g["name"],
                         "fields": values,
                         "targets": targets,
+                        "members": sorted({n for n in g["members"].values() if n})[:30],
                     },
                 )
             )

@@ -31,6 +31,7 @@ def canvas(unit, title="Kaveri-ilta", **fields):
         "group": f"u{unit.pk}",
         "unit": unit.pk,
         "fields": {"title": title, "first_step_on": "2027-03-01", "duration_weeks": "8", **fields},
+        "members": ["Aino", "Eetu"],
         "targets": {"tavoitettu": 40, "Uusi mittari": 3},
     }
 
@@ -43,6 +44,7 @@ def test_canvas_becomes_experiment_once_and_updates_while_planned(setup):
         slot=slot, canvases=[canvas(oulu), canvas(oulu, title="")]
     )
     assert (made.unit, made.first_step_on, made.duration_weeks) == (oulu, dt.date(2027, 3, 1), 8)
+    assert [(m.nickname, m.email) for m in made.members.all()] == [("Aino", ""), ("Eetu", "")]
     assert sorted((m.measure_type.name, int(m.target)) for m in made.measures.all()) == [
         ("Tavoitettu", 40),
         ("Uusi mittari", 3),
