@@ -78,3 +78,27 @@ def test_shared_report_opens_without_login(page, live_server, world, axe_check):
     expect(page.get_by_text("Kaverit toivat kavereita.")).to_be_visible()
     expect(page.get_by_role("link", name="Kirjaudu ulos")).to_have_count(0)
     axe_check(page, context="shared report")
+
+
+def test_report_admin_pages_are_accessible(page, live_server, world, axe_check):
+    from polku.core.tests.factories import WorkshopDayFactory
+
+    day = WorkshopDayFactory(path=world["path"], title="Aloitus", status="closed")
+    login(page, live_server, world["users"]["coordinator"].email)
+    base = f"{live_server.url}/o/nuoret"
+    for url, heading in [
+        (f"{base}/paths/{world['path'].pk}/exports/", "Viennit"),
+        (f"{base}/paths/{world['path'].pk}/share/", "Jakolinkit"),
+        (f"{base}/paths/{world['path'].pk}/days/{day.pk}/summary/", "Työpajan yhteenveto: Aloitus"),
+        (f"{base}/data/", "Organisaation tiedot"),
+    ]:
+        page.goto(url)
+        expect(page.get_by_role("heading", name=heading, level=1)).to_be_visible()
+        axe_check(page, context=url)
+    # make a share link in the UI and open it
+    page.goto(f"{base}/paths/{world['path'].pk}/share/")
+    page.get_by_label("Linkin nimi").fill("Hallitus")
+    page.get_by_role("button", name="Tee linkki").click()
+    url = page.get_by_label("Jakolinkki").input_value()
+    page.goto(url)
+    expect(page.get_by_role("heading", name="Kevään polku", level=1)).to_be_visible()
