@@ -11,13 +11,11 @@ from typing import Any
 from urllib.parse import parse_qs
 
 import orjson
-from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from polku.activities.registry import Rejected, clean_text
-from polku.live import engine, identity, services
+from polku.live import engine, identity
 
 
 def scope_language(scope: dict[str, Any]) -> str:
@@ -131,17 +129,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
         if token is None:
             token = identity.token_new()
             self.conn.issued_token = token
-        try:
-            participant = await database_sync_to_async(services.participant_join)(
-                day_id=self.room.day_id, token=token, nickname=name, unit_id=unit
-            )
-        except ValidationError:
-            await self.conn.error("token", _("Your participant identifier is not valid."))
-            await self.close(4401)
-            return
-        self.conn.participant = engine.ParticipantInfo(
-            id=participant.pk, token=token, name=participant.nickname, unit=participant.unit_id
-        )
+        self.conn.participant = self.room.participant_for(token, name, unit)
         self.joined = True
         if self.conn.issued_token:
             await self.conn.send({"t": "token", "token": token})

@@ -83,12 +83,19 @@ class TokenBucket:
         return True
 
 
-@dataclass
+@dataclass(eq=False)
 class ParticipantInfo:
-    id: int
+    """A participant as the room knows it; ``id`` is None until the next flush stores it."""
+
+    id: int | None
     token: str
     name: str = ""
     unit: int | None = None
+    token_hash: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.token_hash and self.token:
+            self.token_hash = identity.token_hash(self.token)
 
 
 class Conn:
@@ -196,10 +203,15 @@ class Room:
         self.rev = 0
         self.seq = 0
         self.presence_rev = 0
+        self.participants: dict[str, ParticipantInfo] = {}
+        self.new_participants: dict[str, ParticipantInfo] = {}
+        self.profile_updates: dict[str, ParticipantInfo] = {}
 
     # -- loading ---------------------------------------------------------------------------
     async def load(self) -> bool:
-        data = await database_sync_to_async(selectors.room_data)(code=self.code)
+        data = await database_sync_to_async(selectors.room_data, thread_sensitive=False)(
+            code=self.code
+        )
         if data is None:
             return False
         self._build(data)
@@ -221,7 +233,33 @@ class Room:
             )  # fmt: skip
         for ev in data.events:
             self._replay(ev)
+        for p in data.participants:
+            self.participants[p["token_hash"]] = ParticipantInfo(
+                id=p["id"], token="", name=p["nickname"], unit=p["unit_id"],
+                token_hash=p["token_hash"],
+            )  # fmt: skip
         self._views.clear()
+
+    def participant_for(self, token: str, name: str, unit: int | None) -> ParticipantInfo:
+        """The room's participant for a (valid) token; new ones are stored by the next flush.
+
+        Joining touches no database: thousands of phones can join within seconds.
+        """
+        token_hash = identity.token_hash(token)
+        info = self.participants.get(token_hash)
+        if info is None:
+            info = ParticipantInfo(
+                id=None, token=token, name=name, unit=unit, token_hash=token_hash
+            )
+            self.participants[token_hash] = info
+            self.new_participants[token_hash] = info
+        else:
+            info.token = token
+            if (name and name != info.name) or (unit is not None and unit != info.unit):
+                info.name = name or info.name
+                info.unit = unit if unit is not None else info.unit
+                self.profile_updates[token_hash] = info
+        return info
 
     def _replay(self, ev: dict[str, Any]) -> None:
         key = (ev["actor"], ev["client_id"])
@@ -309,7 +347,7 @@ class Room:
         return identity.actor_for(
             slot_id=slot.id,
             anonymous=bool(slot.config.get("anonymous", True)),
-            participant_id=conn.participant.id,
+            participant_key=conn.participant.token_hash,
             token=conn.participant.token,
         )
 
@@ -399,7 +437,7 @@ class Room:
             {
                 "day_id": self.day_id, "slot_id": slot.id, "actor": actor, "client_id": client_id,
                 "kind": kind, "data": data, "name": name, "unit_id_tag": unit,
-                "participant_id": conn.participant.id if named and conn.participant else None,
+                "participant": conn.participant.token_hash if named and conn.participant else None,
             },
             key, slot.id, conn,
         )  # fmt: skip
@@ -463,8 +501,8 @@ class Room:
         if unit is not None and unit not in self.unit_names:
             await conn.error("invalid", _("Unknown unit."), client_id)
             return
-        await database_sync_to_async(_participant_update)(conn.participant.id, name, unit)
         conn.participant.name, conn.participant.unit = name, unit
+        self.profile_updates[conn.participant.token_hash] = conn.participant
         self.presence_rev += 1
         await conn.send({"t": "ack", "id": client_id})
         await conn.send({"t": "welcome", **self._welcome(conn)})
@@ -496,13 +534,23 @@ class Room:
     # -- writing ---------------------------------------------------------------------------
     async def flush(self) -> None:
         async with self._flush_lock:
-            if not self.pending:
+            if not (self.pending or self.new_participants or self.profile_updates):
                 return
             batch, self.pending = self.pending, []
+            new, self.new_participants = self.new_participants, {}
+            profiles, self.profile_updates = self.profile_updates, {}
             rows = [p.row for p in batch]
+            people = [{"token_hash": th, "name": i.name, "unit": i.unit} for th, i in new.items()]
+            changed = [
+                {"token_hash": th, "name": i.name, "unit": i.unit} for th, i in profiles.items()
+            ]
             try:
-                await database_sync_to_async(services.events_store)(rows=rows)
+                ids = await database_sync_to_async(services.events_store, thread_sensitive=False)(
+                    day_id=self.day_id, rows=rows, new_participants=people, profiles=changed
+                )
             except Exception:
+                self.new_participants.update(new)
+                self.profile_updates.update(profiles)
                 log.exception("storing %s live events failed; rebuilding the room", len(rows))
                 for p in batch:
                     self.pending_keys.pop(p.key, None)
@@ -510,6 +558,10 @@ class Room:
                         await conn.error("retry", _("Not saved yet. Sending again…"), p.key[1])
                 await self.reload()
                 return
+            for token_hash, pk in ids.items():
+                info = self.participants.get(token_hash)
+                if info is not None:
+                    info.id = pk
             touched: dict[Conn, set[int]] = {}
             for p in batch:
                 self.pending_keys.pop(p.key, None)
@@ -525,7 +577,12 @@ class Room:
                 await bridge.publish(self.day_id, rows)
 
     async def reload(self) -> None:
+        connected = [c.participant for c in self.conns["phone"] if c.participant is not None]
         await self.load()
+        for info in connected:  # phones that joined but were not stored yet
+            if info.token_hash not in self.participants:
+                self.participants[info.token_hash] = info
+                self.new_participants[info.token_hash] = info
         self._phone_rev = self._screen_rev = -1
         for conn in self.all_conns():
             conn.view_key = None
@@ -734,12 +791,6 @@ class Room:
         await self.flush()
         for task in self.tasks:
             task.cancel()
-
-
-def _participant_update(participant_id: int, name: str, unit: int | None) -> None:
-    from polku.live.models import Participant
-
-    Participant.objects.filter(pk=participant_id).update(nickname=name, unit_id=unit)
 
 
 # -- room registry ---------------------------------------------------------------------------

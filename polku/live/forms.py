@@ -1,8 +1,6 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from polku.workshops.models import JOIN_CODE_ALPHABET
-
 
 class JoinCodeForm(forms.Form):
     code = forms.CharField(
@@ -15,7 +13,7 @@ class JoinCodeForm(forms.Form):
 
     def clean_code(self) -> str:
         code = "".join(self.cleaned_data["code"].split()).upper()
-        if not code.isalnum() or any(ch not in JOIN_CODE_ALPHABET for ch in code):
+        if not code.isascii() or not code.isalnum():
             raise forms.ValidationError(_("Check the code: it has letters and numbers only."))
         return code
 

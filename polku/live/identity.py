@@ -3,8 +3,8 @@
 * ``token_new()`` → ``"<random>:<signature>"``; a token without our signature is rejected
   (forged or truncated) before the database is touched.
 * ``token_hash(token)`` is what ``Participant.token_hash`` stores.
-* ``actor_for(...)`` is the identity an activity sees. Named activities use ``p<participant
-  id>``. Anonymous activities use ``a`` + HMAC(SECRET_KEY, slot id + raw token): stable for one
+* ``actor_for(...)`` is the identity an activity sees. Named activities use ``p`` + the
+  start of the stored token hash. Anonymous activities use ``a`` + HMAC(SECRET_KEY, slot id + raw token): stable for one
   person within one activity (dot budget, idempotent resends, "my cards" after a reconnect) but
   not linkable to the participant, to their other activities or to the stored token hash —
   computing it needs the raw token, which only the participant's cookie holds.
@@ -50,9 +50,10 @@ def _key(purpose: str) -> bytes:
     return hashlib.sha256(f"{purpose}:{settings.SECRET_KEY}".encode()).digest()
 
 
-def actor_for(*, slot_id: int, anonymous: bool, participant_id: int, token: str) -> str:
+def actor_for(*, slot_id: int, anonymous: bool, participant_key: str, token: str) -> str:
+    """``participant_key`` is the stored token hash (named activities only)."""
     if not anonymous:
-        return f"p{participant_id}"
+        return f"p{participant_key[:24]}"
     digest = hmac.new(_key("polku-anon-actor"), f"{slot_id}:{token}".encode(), "sha256")
     return "a" + digest.hexdigest()[:24]
 

@@ -29,6 +29,7 @@ class RoomData:
     slots: list[SlotData]
     units: list[dict[str, Any]]
     events: list[dict[str, Any]] = field(default_factory=list)
+    participants: list[dict[str, Any]] = field(default_factory=list)
 
 
 def workshop_day_by_code(*, code: str) -> WorkshopDay | None:
@@ -63,6 +64,11 @@ def room_data(*, code: str) -> RoomData | None:
         slots=slots,
         units=units,
         events=events,
+        participants=list(
+            Participant.objects.filter(workshop_day=day).values(
+                "id", "token_hash", "nickname", "unit_id"
+            )
+        ),
     )
 
 

@@ -56,26 +56,66 @@ def participant_forget(*, participant: Participant, anon_actors: list[str]) -> i
     return count
 
 
-def events_store(*, rows: list[dict[str, Any]]) -> None:
-    """Store a batch of room events in one transaction; resends (same actor+client id) are no-ops."""
+def events_store(
+    *,
+    day_id: int,
+    rows: list[dict[str, Any]],
+    new_participants: list[dict[str, Any]] | None = None,
+    profiles: list[dict[str, Any]] | None = None,
+) -> dict[str, int]:
+    """Store one batch of a room in one transaction: new participants, nickname/unit changes
+    and events. Resends (same actor + client id) are no-ops. Returns token hash → participant
+    id for the participants the batch created or refers to."""
     now = timezone.now()
-    objs = [
-        LiveEvent(
-            workshop_day_id=row["day_id"],
-            slot_id=row["slot_id"],
-            actor=row["actor"],
-            participant_id=row.get("participant_id"),
-            client_id=row["client_id"],
-            kind=row["kind"],
-            data=row["data"],
-            name=row.get("name", ""),
-            unit_id_tag=row.get("unit_id_tag"),
-            created_at=now,
-        )
-        for row in rows
-    ]
+    new_participants = new_participants or []
+    needed = {p["token_hash"] for p in new_participants} | {
+        row["participant"] for row in rows if row.get("participant")
+    }
     with transaction.atomic():
-        LiveEvent.objects.bulk_create(objs, ignore_conflicts=True, batch_size=500)
+        if new_participants:
+            Participant.objects.bulk_create(
+                [
+                    Participant(
+                        workshop_day_id=day_id,
+                        token_hash=p["token_hash"],
+                        nickname=p["name"][:40],
+                        unit_id=p["unit"],
+                        created_at=now,
+                    )
+                    for p in new_participants
+                ],
+                ignore_conflicts=True,
+                batch_size=500,
+            )
+        for p in profiles or []:
+            Participant.objects.filter(workshop_day_id=day_id, token_hash=p["token_hash"]).update(
+                nickname=p["name"][:40], unit_id=p["unit"]
+            )
+        ids = dict(
+            Participant.objects.filter(workshop_day_id=day_id, token_hash__in=needed).values_list(
+                "token_hash", "pk"
+            )
+        ) if needed else {}  # fmt: skip
+        LiveEvent.objects.bulk_create(
+            [
+                LiveEvent(
+                    workshop_day_id=row["day_id"],
+                    slot_id=row["slot_id"],
+                    actor=row["actor"],
+                    participant_id=ids.get(row.get("participant") or ""),
+                    client_id=row["client_id"],
+                    kind=row["kind"],
+                    data=row["data"],
+                    name=row.get("name", ""),
+                    unit_id_tag=row.get("unit_id_tag"),
+                    created_at=now,
+                )
+                for row in rows
+            ],
+            ignore_conflicts=True,
+            batch_size=500,
+        )
+    return ids
 
 
 def workshop_day_set_status(*, day: WorkshopDay, status: str) -> WorkshopDay:

@@ -7,6 +7,7 @@ inputs in an outbox, reconnects with backoff and resends the outbox with the sam
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import random
 import time
@@ -38,7 +39,10 @@ class Phone:
         self.closed = False
         self.reconnects = 0
         self._task: asyncio.Task | None = None
+        self._resend: asyncio.Future | None = None
         self.cookie: str | None = None
+        self.skip_snapshots = False  # a load test does not parse every phone snapshot
+        self.snapshot_count = 0
 
     async def start(self) -> None:
         self._task = asyncio.ensure_future(self._loop())
@@ -61,6 +65,9 @@ class Phone:
                             join["token"] = self.token
                         await ws.send(orjson.dumps(join).decode())
                     async for raw in ws:
+                        if self.skip_snapshots and raw.startswith('{"t":"snapshot"'):
+                            self.snapshot_count += 1
+                            continue
                         self._handle(orjson.loads(raw))
             except (TimeoutError, OSError, websockets.exceptions.WebSocketException):
                 pass
@@ -79,8 +86,7 @@ class Phone:
             self.token = msg["token"]
         elif t == "welcome":
             self.welcomed.set()
-            for frame in list(self.outbox.values()):
-                asyncio.ensure_future(self._send(frame))
+            self._resend = asyncio.ensure_future(self._send_all(list(self.outbox.values())))
         elif t == "ack":
             cid = msg["id"]
             if cid in self.outbox:
@@ -103,14 +109,16 @@ class Phone:
         elif t == "me":
             self.me = msg.get("data", {})
 
+    async def _send_all(self, frames: list[dict[str, Any]]) -> None:
+        for frame in frames:
+            await self._send(frame)
+
     async def _send(self, frame: dict[str, Any]) -> None:
         ws = self.ws
         if ws is None:
             return
-        try:
+        with contextlib.suppress(websockets.exceptions.WebSocketException):
             await ws.send(orjson.dumps(frame).decode())
-        except websockets.exceptions.WebSocketException:
-            pass
 
     async def input(self, slot: int, kind: str, data: dict[str, Any]) -> str:
         cid = f"c{next(_ids)}-{random.randrange(1 << 30):x}"

@@ -10,7 +10,6 @@ from collections.abc import AsyncIterator
 import orjson
 import segno
 from asgiref.sync import async_to_sync
-from channels.db import database_sync_to_async
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import (
@@ -133,7 +132,7 @@ def stored_about_me(request: HttpRequest, code: str) -> HttpResponse:
 
 def _anon_actors(day: WorkshopDay, token: str) -> list[str]:
     return [
-        identity.actor_for(slot_id=pk, anonymous=True, participant_id=0, token=token)
+        identity.actor_for(slot_id=pk, anonymous=True, participant_key="", token=token)
         for pk in day.agenda_slots.values_list("pk", flat=True)
     ]
 
@@ -176,13 +175,7 @@ async def _fallback_participant(request: HttpRequest, code: str):
     token = _cookie_token(request, room.code)
     if token is None:
         return room, None
-    person = await database_sync_to_async(services.participant_join)(
-        day_id=room.day_id, token=token
-    )
-    info = engine.ParticipantInfo(
-        id=person.pk, token=token, name=person.nickname, unit=person.unit_id
-    )
-    return room, info
+    return room, room.participant_for(token, "", None)
 
 
 async def events(request: HttpRequest, code: str) -> HttpResponseBase:

@@ -112,7 +112,8 @@ class DotVote(ActivityType):
         self, state: dict[str, Any], config: dict[str, Any], revealed: bool
     ) -> dict[str, Any]:
         items = [{"id": i["id"], "text": i["text"]} for i in state["items"] if not i["hidden"]]
-        snap: dict[str, Any] = {"items": items, "voters": state["voters"], "shown": False}
+        # no running counts here: phones get a new snapshot only when something they see changes
+        snap: dict[str, Any] = {"items": items, "shown": False}
         if revealed or not config["hidden_until_reveal"]:
             snap["results"] = self._ranked(state)
             snap["shown"] = True
@@ -123,6 +124,7 @@ class DotVote(ActivityType):
     ) -> dict[str, Any]:
         snap = self.public_snapshot(state, config, revealed)
         snap["dots"] = sum(state["totals"].values())
+        snap["voters"] = state["voters"]
         del snap["items"]
         return snap
 

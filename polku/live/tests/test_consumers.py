@@ -82,6 +82,7 @@ def test_phone_join_gets_token_welcome_view_and_snapshot():
             "day": {"title": day.title, "code": day.join_code, "units": []},
             "activity": None, "data": {},
         }  # fmt: skip
+        await asyncio.sleep(0.3)  # the participant row is written by the next batch
         await comm.disconnect()
 
     run(scenario)

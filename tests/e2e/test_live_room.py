@@ -1,0 +1,80 @@
+"""A phone-sized page joins by code, submits a topic and votes while the presenter screen
+shows the change; the facilitator runs the agenda from the console."""
+
+import pytest
+
+from tests.e2e.conftest_live import Server, prepare_database, server_env
+
+
+@pytest.fixture
+def live_room(tmp_path):
+    env = server_env(f"sqlite:///{tmp_path}/db.sqlite3")
+    room = prepare_database(env, code="PHONE2", activities="topics,dot_vote")
+    server = Server(env).start()
+    yield server, room
+    server.stop()
+
+
+def _login(page, base):
+    page.goto(f"{base}/accounts/login/")
+    page.get_by_label("Sähköposti").fill("live-facilitator@polku.example")
+    page.get_by_label("Salasana").fill("polku-live")
+    page.get_by_role("button", name="Kirjaudu").click()
+    page.wait_for_load_state()
+
+
+def test_phone_joins_by_code_submits_topic_and_votes_while_screen_updates(
+    live_room, page, phone_page, axe_check
+):
+    server, room = live_room
+    base = server.url
+    console_url = f"{base}/o/{room['org']}/paths/{room['path']}/days/{room['day']}/live/"
+    _login(page, base)
+    page.goto(console_url)
+    page.wait_for_selector(".console__slot")
+    screen = page.context.new_page()
+    screen.set_viewport_size({"width": 1920, "height": 1080})
+    screen.goto(console_url + "screen/")
+    screen.wait_for_selector(".live-conn--online")
+    assert screen.locator(".screen__code").inner_text() == "PHONE2"
+    assert screen.locator(".screen__qr svg").count() == 1
+
+    # the phone types the code on /j/
+    phone_page.goto(f"{base}/j/")
+    phone_page.get_by_label("Työpajan koodi").fill("phone2")
+    phone_page.get_by_role("button", name="Liity").click()
+    phone_page.wait_for_selector(".live-conn--online")
+    assert phone_page.get_by_role("heading", name="Tervetuloa!").is_visible()
+    axe_check(phone_page, context="participant waiting page")
+
+    page.locator(".console__slot").nth(0).get_by_role("button", name="Aloita").click()
+    phone_page.get_by_label("Aiheesi tai kysymyksesi").fill("Miten <b>perehdytämme</b> uudet?")
+    phone_page.get_by_role("button", name="Lähetä").click()
+    phone_page.get_by_text("Lähetetty. Kiitos!").wait_for()
+    screen.locator(".wall-card", has_text="Miten <b>perehdytämme</b> uudet?").wait_for()
+    assert screen.locator(".wall-card b").count() == 0  # shown as text, never as HTML
+    axe_check(phone_page, context="participant topics")
+
+    # half-typed text survives incoming snapshots and the next activity starting
+    phone_page.get_by_label("Aiheesi tai kysymyksesi").fill("Puolikas aja")
+    page.locator(".console__slot").nth(1).get_by_role("button", name="Aloita").click()
+    phone_page.get_by_role("button", name="Lisää piste").first.wait_for()
+    phone_page.get_by_role("button", name="Lisää piste").first.click()
+    phone_page.get_by_role("button", name="Lisää piste").first.click()
+    phone_page.locator(".live-dots strong", has_text="3").wait_for()
+    screen.locator("[data-bind='data.dots']", has_text="2").wait_for()
+    assert screen.locator(".bar").count() == 0  # hidden until the facilitator reveals
+    page.locator(".console__slot").nth(1).get_by_role("button", name="Näytä tulokset").click()
+    screen.locator(".bar", has_text="Miten <b>perehdytämme</b> uudet?").wait_for()
+    assert screen.locator(".bar__n").first.inner_text() == "2"
+
+    page.locator(".console__slot").nth(0).get_by_role("button", name="Näytä valkokankaalla").click()
+    phone_page.get_by_label("Aiheesi tai kysymyksesi").wait_for()
+    assert phone_page.get_by_label("Aiheesi tai kysymyksesi").input_value() == "Puolikas aja"
+
+
+def test_unknown_code_shows_friendly_finnish_page(live_room, phone_page):
+    server, _room = live_room
+    response = phone_page.goto(f"{server.url}/j/ZZZZ99/")
+    assert response.status == 404
+    assert phone_page.get_by_text("Koodilla ZZZZ99 ei löytynyt työpajaa.").is_visible()
