@@ -124,3 +124,45 @@ def test_two_phones_fill_one_canvas_and_closing_makes_an_experiment():
     assert [(m.measure_type.name, int(m.target)) for m in experiment.measures.all()] == [
         ("uusia nuoria tavoitettu", 50)
     ]
+
+
+def test_decide_in_the_room_starts_round_two_when_closed():
+    from polku.experiments import services
+    from polku.live.tests.factories import live_day as make_day
+
+    day, (slot,), fac = make_day(activities=("decide",))
+    path = day.path
+    oulu = UnitFactory(organisation=path.organisation, name="Oulun osasto")
+    experiment = services.experiment_create(path=path, unit=oulu, title="Kaveri-ilta")
+    services.experiment_start(experiment=experiment)
+    services.workshop_cards_refresh(workshop_day=day)
+
+    async def scenario():
+        staff = await console(day, fac.user_id)
+        await control(staff, slot, "open", "c1")
+        team = await phone(day.join_code, name="Aino")
+        await send(team, slot, "decide", "d1", item=str(experiment.pk), decision="maybe")
+        error = await receive_until(team, "error")
+        assert error["message"] == "Valitse jatketaan, muokataan, levitetään tai lopetetaan."
+        await send(
+            team, slot, "decide", "d2", item=str(experiment.pk), decision="continue", note="Toimii"
+        )
+        assert (await receive_until(team, "ack"))["id"] == "d2"
+        snap = await snapshot_with(team, lambda m: m["data"].get("decided") == 1)
+        assert snap["data"]["counts"] == {"continue": 1, "adapt": 0, "scale": 0, "stop": 0}
+        await control(staff, slot, "close", "c2")
+        for _ in range(50):
+            if await database_sync_to_async(Experiment.objects.filter(round_number=2).exists)():
+                break
+            await asyncio.sleep(0.1)
+        for comm in (team, staff):
+            await comm.disconnect()
+
+    run(scenario)
+    experiment.refresh_from_db()
+    assert (experiment.status, experiment.decision, experiment.decision_note) == (
+        "decided",
+        "continue",
+        "Toimii",
+    )
+    assert Experiment.objects.get(previous_round=experiment).round_number == 2
