@@ -170,8 +170,12 @@ class _ColumnGeneration:
         self.n = len(self.people)
         self.rng = _rng(seed)
         self.model = PanelModel(instance, self.people)
+        # every panel ever generated (the column pool) and which of them are rows of the LP
         self.panels: list[tuple[int, ...]] = []
-        self.panel_set: set[tuple[int, ...]] = set()
+        self.panel_index: dict[tuple[int, ...], int] = {}
+        self.in_lp: list[bool] = []
+        self.lp_rows: list[int] = []  # panel index of LP row r + 1 (row 0 = normalisation)
+        self.pending: list[int] = []
         self.lp_calls = 0
         self.lp_seconds = 0.0
         self.iterations = 0
@@ -183,11 +187,18 @@ class _ColumnGeneration:
 
     # -- initial panels -------------------------------------------------------------------
     def _add_panel(self, members: Sequence[int]) -> bool:
+        """Queue a panel as a new LP row; False if it is already a row (or queued)."""
         key = tuple(sorted(members))
-        if key in self.panel_set:
+        j = self.panel_index.get(key)
+        if j is None:
+            j = len(self.panels)
+            self.panel_index[key] = j
+            self.panels.append(key)
+            self.in_lp.append(False)
+        if self.in_lp[j]:
             return False
-        self.panel_set.add(key)
-        self.panels.append(key)
+        self.in_lp[j] = True
+        self.pending.append(j)
         return True
 
     def _initial_panels(self) -> None:
@@ -248,19 +259,39 @@ class _ColumnGeneration:
         sel = [i for i in range(n) if self.selectable[i]]
         add_rows(h, [(1.0, 1.0, sel, [1.0] * len(sel))])
         self.h = h
-        self.rows_in_lp = 0
         self._sync_rows()
         self.fixed = np.zeros(n, dtype=bool)
         self.fixed[~self.selectable] = True
         self.fixed_value = np.zeros(n)
 
     def _sync_rows(self) -> None:
-        new = self.panels[self.rows_in_lp :]
+        new = [self.panels[j] for j in self.pending]
         add_rows(
             self.h,
             [(0.0, INF, [*p, self.n], [-1.0] * len(p) + [1.0]) for p in new],
         )
-        self.rows_in_lp = len(self.panels)
+        self.lp_rows.extend(self.pending)
+        self.pending = []
+
+    def _prune_rows(self, y: FloatArray, yhat: float) -> None:
+        """Drop LP rows of panels that are slack (zero weight) once the LP gets large.
+
+        Dropped panels stay in the pool and are re-added by pricing when they become violated.
+        """
+        limit = max(2000, 10 * (self.n + 1))
+        if len(self.lp_rows) <= limit:
+            return
+        duals = np.abs(np.asarray(self.h.getSolution().row_dual)[1:])
+        arr = np.array([self.panels[j] for j in self.lp_rows], dtype=np.int64)
+        slack = yhat - y[arr].sum(axis=1)
+        drop = np.flatnonzero((slack > 1e-7) & (duals < 1e-12))
+        if len(drop) < len(self.lp_rows) // 4:
+            return
+        self.h.deleteRows(len(drop), (drop + 1).astype(np.int32))
+        dropped = set(drop.tolist())
+        for r in drop:
+            self.in_lp[self.lp_rows[int(r)]] = False
+        self.lp_rows = [j for r, j in enumerate(self.lp_rows) if r not in dropped]
 
     def fix(self, people: Sequence[int], value: float) -> None:
         """Fix ``people`` at probability ``value`` (constraint pi_i >= value in the primal)."""
@@ -304,6 +335,7 @@ class _ColumnGeneration:
             self.iterations += 1
             y, yhat, obj = self._solve_lp()
             y = np.maximum(y, 0.0)
+            self._prune_rows(y, yhat)
             if self._heuristic_pricing(y, yhat):
                 logger.debug(
                     "level %d it %d obj %.9f heuristic rows %d", level, its, obj, len(self.panels)
@@ -335,6 +367,10 @@ class _ColumnGeneration:
         values = y[arr].sum(axis=1)
         order = np.argsort(-values)[:starts]
         added = False
+        # column pool: re-add previously dropped panels that are violated again
+        for j in order:
+            if values[j] > yhat + PRICING_EPS and not self.in_lp[int(j)]:
+                added |= self._add_panel(self.panels[int(j)])
         for j in order:
             cand = self.swap.improve(self.panels[int(j)], y)
             if y[cand].sum() > yhat + PRICING_EPS and self._add_panel(cand):
@@ -355,7 +391,7 @@ class _ColumnGeneration:
         ids = [p.id for p in self.people]
         items: list[tuple[tuple[str, ...], float]] = []
         for j, pr in zip(support, probs, strict=True):
-            panel = self.panels[j]
+            panel = self.panels[self.lp_rows[j]]
             marg[list(panel)] += pr
             items.append((tuple(sorted(ids[i] for i in panel)), float(pr)))
         items.sort()
