@@ -25,8 +25,12 @@ def _noop(_progress: int, _step: str) -> None:
 
 def html_to_pdf(html: str) -> tuple[bytes, int]:
     from weasyprint import CSS, HTML
+    from weasyprint.urls import URLFetcher
 
-    document = HTML(string=html).render(
+    # Only inline data: URLs (our charts): no text typed by a user can make the renderer
+    # reach the network or the disk.
+    offline = URLFetcher(allowed_protocols={"data"}, allow_redirects=False)
+    document = HTML(string=html, url_fetcher=offline).render(
         stylesheets=[CSS(filename=str(PRINT_CSS))], pdf_variant="pdf/ua-1"
     )
     return document.write_pdf(pdf_variant="pdf/ua-1"), len(document.pages)

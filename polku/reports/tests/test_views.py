@@ -364,3 +364,21 @@ def test_failed_pdf_job_is_marked_failed(world, monkeypatch, django_capture_on_c
         job = services.report_job_create(path=world["path"], language="fi")
     job.refresh_from_db()
     assert (job.status, job.error) == ("failed", "RuntimeError: font missing")
+
+
+def test_pdf_renderer_fetches_nothing_but_inline_data(monkeypatch):
+    from polku.reports.pdf import html_to_pdf
+
+    calls = []
+    import urllib.request
+
+    monkeypatch.setattr(
+        urllib.request.OpenerDirector, "open", lambda self, *a, **k: calls.append(a) or None
+    )
+    pdf, pages = html_to_pdf(
+        '<html lang="fi"><title>t</title><body><img src="http://127.0.0.1:9/x.png" alt="x">'
+        '<img src="file:///etc/passwd" alt="y"><p>Hei</p></body></html>'
+    )
+    assert pdf.startswith(b"%PDF-")
+    assert pages == 1
+    assert calls == []
