@@ -32,6 +32,7 @@ CARD_ACTIONS = frozenset(
 )
 MAX_CARDS = 20_000
 MAX_THEMES = 60
+CONSOLE_CARDS = 400
 
 
 class CardWall(ActivityType):
@@ -159,45 +160,55 @@ class CardWall(ActivityType):
         cards: int,
         per_theme: int,
     ) -> dict[str, Any]:
-        """Newest ``cards`` loose cards and ``per_theme`` cards per theme (bounded size)."""
-        visible = self._visible(state)
+        """Newest ``cards`` loose cards and ``per_theme`` cards per theme (bounded size).
+
+        One pass over the wall; dicts are built only for the cards that are shown.
+        """
+        merged: dict[str, int] = {}
+        visible: list[dict[str, Any]] = []
+        for card in state["cards"].values():
+            if card["hidden"]:
+                continue
+            if card["into"]:
+                merged[card["into"]] = merged.get(card["into"], 0) + 1
+            else:
+                visible.append(card)
         if config["hidden_until_reveal"] and not revealed:
             return {"count": len(visible), "cards": [], "themes": []}
-        merged = self._merged_counts(state)
-        shown = [
-            {
+
+        def show(c: dict[str, Any]) -> dict[str, Any]:
+            return {
                 "id": c["id"],
                 "text": c["text"],
                 "name": c["name"],
                 "theme": c["theme"],
                 "more": merged.get(c["id"], 0),
             }
-            for c in visible
-        ]
+
         grouped: dict[str | None, list[dict[str, Any]]] = {}
-        for card in shown:
+        for card in visible:
             grouped.setdefault(card["theme"], []).append(card)
         themes = [
             {
                 "id": t["id"],
                 "name": t["name"],
                 "n": len(grouped.get(t["id"], ())),
-                "cards": grouped.get(t["id"], [])[:per_theme],
+                "cards": [show(c) for c in grouped.get(t["id"], [])[:per_theme]],
             }
             for t in state["themes"].values()
         ]
         loose = grouped.get(None, [])
         # Snapshots go to every screen: bounded size, newest loose cards first.
-        return {"count": len(visible), "cards": loose[-cards:][::-1], "themes": themes}
-
-    def presenter_snapshot(
-        self, state: dict[str, Any], config: dict[str, Any], revealed: bool
-    ) -> dict[str, Any]:
-        return self._wall(state, config, revealed, cards=60, per_theme=30)
+        return {
+            "count": len(visible),
+            "cards": [show(c) for c in loose[-cards:][::-1]],
+            "themes": themes,
+        }
 
     def console_snapshot(self, state: dict[str, Any], config: dict[str, Any]) -> dict[str, Any]:
         merged = self._merged_counts(state)
         themes = list(state["themes"].values())
+        # The console lists every card up to a limit that keeps it usable and light.
         cards = [
             {
                 "id": c["id"],
@@ -208,11 +219,11 @@ class CardWall(ActivityType):
                 "paper": c["paper"],
                 "more": merged.get(c["id"], 0),
             }
-            for c in state["cards"].values()
+            for c in list(state["cards"].values())[-CONSOLE_CARDS:]
             if not c["into"]
         ]
         return {
-            "count": len(cards),
+            "count": sum(1 for c in state["cards"].values() if not c["into"]),
             "themes": [{**t, "cards": [c for c in cards if c["theme"] == t["id"]]} for t in themes],
             "cards": [c for c in cards if c["theme"] is None],
             "theme_options": [{"id": t["id"], "name": t["name"]} for t in themes],

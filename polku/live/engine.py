@@ -41,7 +41,10 @@ log = logging.getLogger("polku.live")
 PROTOCOL_VERSION = 1
 FLUSH_INTERVAL = 0.12
 TICK = 0.1
-PHONE_INTERVAL = 0.5
+PHONE_INTERVAL = 0.5  # 2 Hz …
+PHONE_INTERVAL_LARGE = 1.0  # … 1 Hz when more than LARGE_ROOM phones are connected
+LARGE_ROOM = 1000
+CONSOLE_INTERVAL = 0.5
 MAX_FRAME = 8192
 UNLOAD_AFTER = 120.0
 INSTANCE_ID = uuid.uuid4().hex[:12]
@@ -190,10 +193,14 @@ class Room:
         self.empty_since: float | None = None
         self._views: dict[tuple, str] = {}
         self._flush_lock = asyncio.Lock()
-        self._phone_bytes = ""
+        self._phone_bytes = b""
         self._phone_sent = 0.0
-        self._screen_rev = -1
+        self._screen_rev: Any = -1
         self._phone_rev = -1
+        self._console_sent = 0.0
+        self._console_rev: Any = -1
+        self.view_version = 0  # bumps when any client's view may have changed
+        self._views_sent = -1
         self._reset()
 
     def _reset(self) -> None:
@@ -313,6 +320,7 @@ class Room:
                 slot.opened = True
             slot.status = "open"
             self.current = slot.id
+            self.view_version += 1
         elif action == "pause":
             slot.status = "paused"
         elif action == "close":
@@ -324,6 +332,7 @@ class Room:
             slot.timer_end = float(end) if isinstance(end, int | float) else None
         elif action == "show":
             self.current = slot.id
+            self.view_version += 1
         elif action == "carry":
             pass
         else:
@@ -380,7 +389,8 @@ class Room:
         elif t == "select" and conn.audience == "console":
             slot_id = msg.get("slot")
             conn.selected = slot_id if slot_id in self.slots else None
-            self._screen_rev = -1
+            self._console_rev = -1
+            self.view_version += 1
         else:
             await conn.error("invalid", _("Unknown message."), client_id)
 
@@ -583,7 +593,8 @@ class Room:
             if info.token_hash not in self.participants:
                 self.participants[info.token_hash] = info
                 self.new_participants[info.token_hash] = info
-        self._phone_rev = self._screen_rev = -1
+        self._phone_rev = self._screen_rev = self._console_rev = -1
+        self.view_version += 1
         for conn in self.all_conns():
             conn.view_key = None
 
@@ -735,27 +746,38 @@ class Room:
         """One fan-out round; called every TICK seconds by the room loop."""
         now = time.monotonic()
         view_changed = False
-        for conn in list(self.all_conns()):
-            before = conn.view_key
-            await self.send_view(conn)
-            if conn.view_key != before:
-                view_changed = True
-                if conn.audience == "phone" and self.current is not None:
-                    await self.send_me(conn, self.current)
+        if self._views_sent != self.view_version:
+            self._views_sent = self.view_version
+            for conn in list(self.all_conns()):
+                before = conn.view_key
+                await self.send_view(conn)
+                if conn.view_key != before:
+                    view_changed = True
+                    if conn.audience == "phone" and self.current is not None:
+                        await self.send_me(conn, self.current)
+        if self.rev != self._screen_rev[0] if isinstance(self._screen_rev, tuple) else True:
+            pass
         rev = (self.rev, self.presence_rev)
-        if rev != self._screen_rev or view_changed:
+        if (rev != self._screen_rev or view_changed) and self.conns["screen"]:
             self._screen_rev = rev
-            if self.conns["screen"]:
-                text = dumps(self.screen_snapshot())
-                for conn in list(self.conns["screen"]):
-                    with contextlib.suppress(Exception):
-                        await conn.send_text(text)
-            if self.conns["console"]:
-                presence = self.presence()
-                for conn in list(self.conns["console"]):
-                    await conn.send(self.console_snapshot(conn, presence))
+            text = dumps(self.screen_snapshot())
+            for conn in list(self.conns["screen"]):
+                with contextlib.suppress(Exception):
+                    await conn.send_text(text)
+        if (
+            self.conns["console"]
+            and (rev != self._console_rev or view_changed)
+            and (now - self._console_sent >= CONSOLE_INTERVAL or view_changed)
+        ):
+            self._console_rev, self._console_sent = rev, now
+            presence = self.presence()
+            for conn in list(self.conns["console"]):
+                await conn.send(self.console_snapshot(conn, presence))
+        interval = (
+            PHONE_INTERVAL if len(self.conns["phone"]) <= LARGE_ROOM else PHONE_INTERVAL_LARGE
+        )
         if (self.rev != self._phone_rev or view_changed) and (
-            now - self._phone_sent >= PHONE_INTERVAL or view_changed
+            now - self._phone_sent >= interval or view_changed
         ):
             self._phone_rev = self.rev
             snap = self.phone_snapshot()

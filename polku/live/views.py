@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import AsyncIterator
 
 import orjson
@@ -20,10 +21,12 @@ from django.http import (
     StreamingHttpResponse,
 )
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from polku.activities.registry import registry
@@ -64,21 +67,36 @@ def _day_or_page(request: HttpRequest, code: str) -> WorkshopDay | HttpResponse:
     return day
 
 
+_PAGES: dict[tuple[str, str], tuple[float, str]] = {}
+PAGE_CACHE_SECONDS = 10.0
+
+
 def participant(request: HttpRequest, code: str) -> HttpResponse:
+    """The phone page. It is the same for every participant of a day (the identity is in the
+    cookie), so it is rendered once per language and kept for a few seconds: a whole hall
+    opens it within a minute."""
     day = _day_or_page(request, code)
     if isinstance(day, HttpResponse):
         return day
     token = _cookie_token(request, day.join_code)
-    response = render(
-        request,
-        "live/participant.html",
-        {
-            "day": day,
-            "code": day.join_code,
-            "units": list(day.path.units.order_by("name").values("id", "name")),
-            "ws_path": f"/ws/live/{day.join_code}/",
-        },
-    )
+    key = (day.join_code, get_language() or "fi")
+    cached = _PAGES.get(key)
+    if cached is None or cached[0] < time.monotonic():
+        html = render_to_string(
+            "live/participant.html",
+            {
+                "day": day,
+                "code": day.join_code,
+                "units": list(day.path.units.order_by("name").values("id", "name")),
+                "ws_path": f"/ws/live/{day.join_code}/",
+            },
+            request=None,
+        )
+        if len(_PAGES) > 1000:
+            _PAGES.clear()
+        _PAGES[key] = cached = (time.monotonic() + PAGE_CACHE_SECONDS, html)
+    response = HttpResponse(cached[1])
+    response["Cache-Control"] = "private, no-cache"
     if token is None:
         response.set_cookie(
             identity.cookie_name(day.join_code),
@@ -207,8 +225,9 @@ async def events(request: HttpRequest, code: str) -> HttpResponseBase:
     return response
 
 
+@csrf_exempt  # authenticated by the SameSite=Lax participant cookie; JSON body only
 async def send(request: HttpRequest, code: str) -> HttpResponseBase:
-    if request.method != "POST":
+    if request.method != "POST" or request.content_type != "application/json":
         return JsonResponse({"error": "method"}, status=405)
     room, info = await _fallback_participant(request, code)
     if room is None or info is None:

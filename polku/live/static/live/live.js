@@ -82,7 +82,7 @@
     if (useSse) {
       var body = JSON.stringify(msg);
       fetch(D.send, { method: "POST", body: body, credentials: "same-origin",
-        headers: { "Content-Type": "application/json", "X-CSRFToken": D.csrf || "" } })
+        headers: { "Content-Type": "application/json" } })
         .then(function (r) { return r.json(); })
         .then(function (list) { list.forEach(handle); })
         .catch(function () { /* stays in the outbox; resent on reconnect */ });
