@@ -382,3 +382,27 @@ def test_pdf_renderer_fetches_nothing_but_inline_data(monkeypatch):
     assert pdf.startswith(b"%PDF-")
     assert pages == 1
     assert calls == []
+
+
+def test_dashboard_and_pdf_say_not_available_yet_when_source_apps_are_missing(
+    client, world, monkeypatch
+):
+    """Before the live room, activities and experiments had models, the pages said so honestly."""
+    from polku.reports import datasets, participation, selectors, summary
+
+    for module in (selectors, participation, datasets, summary):
+        monkeypatch.setattr(module, "source_ready", lambda app, model: False)
+    client.force_login(world["users"]["coordinator"])
+    html = client.get(urls(world)["dashboard"]).content.decode()
+    assert (
+        "Osallistumisluvut (liittyneet, aktiiviset, palaavat, yksiköittäin) tulevat työpajan live-huoneesta"
+        in html
+    )
+    assert "Kokeilut, mittarit ja kuulumiset eivät ole vielä käytettävissä." in html
+    assert html.count("ei vielä saatavilla") == 6  # the funnel's six steps in its table
+    exports = client.get(urls(world)["exports"]).content.decode()
+    assert exports.count("ei vielä saatavilla") == 5  # all but workshop_days
+    from polku.reports.pdf import render_impact_pdf
+
+    pdf, _pages = render_impact_pdf(path=world["path"], language="fi")
+    assert pdf.startswith(b"%PDF-")
