@@ -154,7 +154,55 @@ def _dated(date: dt.date):
     LogEntry.objects.filter(created_at__gte=mark).update(created_at=when)
 
 
+KICKOFF_TOPICS = [
+    ("Uudet nuoret mukaan", 86),
+    ("Mukaan jääminen", 71),
+    ("Näkyvyys somessa", 54),
+    ("Vapaaehtoisten jaksaminen", 23),
+    ("Yhteistyö koulujen kanssa", 19),
+]
+KICKOFF_WHAT_WORKS = [
+    ("Kaverilta kaverille -kutsut", "TAMPERE"),
+    ("Koulujen opinto-ohjaajat kertovat toiminnasta", "ESPOO"),
+    ("Lyhyet somevideot nuorten omalla äänellä", "HELSINKI"),
+]
+
+
+def _kickoff_results(created: dict) -> None:
+    """What the annual meeting's live room carried forward: topics, votes, what works.
+    (Only if the live room's own demo has not already put results there.)"""
+    from polku.activities.models import ActivityResult
+
+    kickoff, path = created["kickoff"], created["youth_path"]
+    branches = {b.code: b for b in created["youth_branches"]}
+    if ActivityResult.objects.filter(slot__workshop_day=kickoff).exists():
+        return
+    slots = {s.activity_type: s for s in kickoff.agenda_slots.all()}
+    rows = []
+    if "topics" in slots:
+        rows += [
+            ActivityResult(path=path, slot=slots["topics"], activity_type="topics", kind="topic",
+                           text=text, score=1.0, position=i)
+            for i, (text, _votes) in enumerate(KICKOFF_TOPICS)
+        ]  # fmt: skip
+    if "dot_vote" in slots:
+        rows += [
+            ActivityResult(path=path, slot=slots["dot_vote"], activity_type="dot_vote",
+                           kind="priority", text=text, score=float(votes), position=i)
+            for i, (text, votes) in enumerate(KICKOFF_TOPICS)
+        ]  # fmt: skip
+    if "what_works" in slots:
+        rows += [
+            ActivityResult(path=path, slot=slots["what_works"], activity_type="what_works",
+                           kind="what_works", text=text, score=1.0, unit=branches.get(code),
+                           position=i)
+            for i, (text, code) in enumerate(KICKOFF_WHAT_WORKS)
+        ]  # fmt: skip
+    ActivityResult.objects.bulk_create(rows)
+
+
 def load_experiments_demo(created: dict) -> None:
+    _kickoff_results(created)
     path = created["youth_path"]
     branches = {b.code: b for b in created["youth_branches"]}
     facilitator = created["facilitator"]

@@ -94,6 +94,18 @@ def experiment_topics(*, path: Path) -> list[str]:
     )
 
 
+def topic_suggestions(*, path: Path) -> list[str]:
+    """Prioritised topics from the path's workshops first, then topics already in use."""
+    from polku.activities.selectors import path_topics
+
+    seen: dict[str, None] = {}
+    for result in path_topics(path=path):
+        seen.setdefault(result.text, None)
+    for title in experiment_topics(path=path):
+        seen.setdefault(title, None)
+    return list(seen)
+
+
 def experiment_get(*, path: Path, pk: int) -> Experiment:
     experiment = (
         path.experiments.select_related(

@@ -211,6 +211,8 @@ def experiment_edit(request: HttpRequest, path_pk: int, pk: int | None = None) -
         measure_types=measure_types,
         initial=initial,
     )
+    if request.membership.role == request.membership.Role.UNIT_CONTACT:  # type: ignore[attr-defined]
+        form.fields["unit"].required = True  # so that they can keep editing it
     if request.method == "POST" and form.is_valid():
         try:
             if experiment is None:
@@ -241,7 +243,7 @@ def experiment_edit(request: HttpRequest, path_pk: int, pk: int | None = None) -
             "path": path,
             "experiment": experiment,
             "form": form,
-            "topics": selectors.experiment_topics(path=path),
+            "topics": selectors.topic_suggestions(path=path),
             "no_measures": not measure_types,
             "can_manage": has_perm(request.membership, "experiment.manage"),  # type: ignore[attr-defined]
         },
@@ -295,8 +297,13 @@ def decide(request: HttpRequest, path_pk: int, pk: int) -> HttpResponse:
     _require_edit(request, experiment)
     units = path.units.exclude(pk=experiment.unit_id).order_by("name")
     form = DecideForm(request.POST or None, units=units)
+    can_scale = has_perm(request.membership, "experiment.manage")  # type: ignore[attr-defined]
+    if not can_scale:
+        # Copying into other units is the coordinator's call; a unit team decides its own.
+        del form.fields["scale_to_units"]
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        data.setdefault("scale_to_units", [])
         try:
             services.experiment_decide(
                 experiment=experiment,

@@ -40,3 +40,13 @@ def test_demo_tells_the_whole_story():
     assert [e.unit.name for e in selectors.experiments_not_reported(path=path)] == [
         "Kuopion osasto"
     ]
+
+
+def test_demo_kickoff_topics_are_suggested_for_experiments():
+    load_demo()
+    path = Path.objects.get(organisation__slug=YOUTH_ORG)
+    assert selectors.topic_suggestions(path=path)[:3] == [
+        "Uudet nuoret mukaan",
+        "Mukaan jääminen",
+        "Näkyvyys somessa",
+    ]

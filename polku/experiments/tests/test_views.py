@@ -258,3 +258,25 @@ def test_board_lists_units_not_reported_before_next_workshop(client, world):
     assert "Porin osasto: Hiljainen" in section
     assert "Kaveri mukaan -ilta" not in section
     assert silent.pk
+
+
+def test_unit_contact_decides_own_experiment_but_cannot_scale_to_other_units(client, world):
+    services.experiment_start(experiment=world["experiment"])
+    login(client, world, Role.UNIT_CONTACT, unit=world["oulu"])
+    page = client.get(url(world, "decide", world["experiment"].pk)).content.decode()
+    assert "scale_to_units" not in page
+    client.post(
+        url(world, "decide", world["experiment"].pk),
+        {"decision": "scale", "scale_to_units": [world["pori"].pk]},
+    )
+    world["experiment"].refresh_from_db()
+    assert world["experiment"].decision == "scale"
+    assert not Experiment.objects.filter(adopted_from=world["experiment"]).exists()
+
+
+def test_unit_contact_must_choose_their_unit_for_a_new_experiment(client, world):
+    login(client, world, Role.UNIT_CONTACT, unit=world["oulu"])
+    response = client.post(url(world, "create"), {"title": "Ilman yksikköä", "unit": ""})
+    assert response.status_code == 200
+    assert "Tämä kenttä vaaditaan." in response.content.decode()
+    assert not Experiment.objects.filter(title="Ilman yksikköä").exists()
