@@ -780,7 +780,7 @@ def reminder_send(*, reminder_id: int, now: dt.datetime | None = None) -> str:
     now = now or timezone.now()
     with transaction.atomic():
         reminder = (
-            Reminder.objects.select_for_update()
+            Reminder.objects.select_for_update(of=("self",))
             .select_related("experiment__path__organisation", "experiment__unit", "workshop_day")
             .filter(pk=reminder_id)
             .first()

@@ -278,13 +278,18 @@ DB_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 
 def test_reminder_idempotent_when_worker_killed_between_enqueue_and_send(
-    experiment, mailoutbox, settings, django_capture_on_commit_callbacks
+    experiment, mailoutbox, settings, django_capture_on_commit_callbacks, monkeypatch
 ):
     """The real queue (django-tasks-db): the worker dies after taking the task and before the
     email goes out; a restarted worker and re-run scheduler send exactly one reminder."""
     from django_tasks_db.models import DBTaskResult
 
     settings.TASKS = DB_TASKS
+    # The worker closes "old" connections between tasks; in a test that would close the test's
+    # own connection (PostgreSQL), so keep it open.
+    monkeypatch.setattr(
+        "django_tasks_db.management.commands.db_worker.close_old_connections", lambda: None
+    )
     with at(2027, 1, 31, 8):
         with django_capture_on_commit_callbacks(execute=True):
             assert services.reminders_schedule_due() == 1
