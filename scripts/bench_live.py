@@ -230,6 +230,7 @@ def main() -> None:
     parser.add_argument("--join-rate", type=float, default=250.0, help="phones joining per second")
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--verbose", action="store_true")
+    parser.add_argument("--profile", default="", help="write a cProfile of the server here")
     args = parser.parse_args()
     nofile = raise_nofile()
     tmp = Path(tempfile.mkdtemp(prefix="polku-bench-"))
@@ -249,7 +250,8 @@ def main() -> None:
     port = args.port or free_port()
     server = subprocess.Popen(
         [py, "-c", "import resource as r; s,h=r.getrlimit(r.RLIMIT_NOFILE); r.setrlimit(r.RLIMIT_NOFILE,(h,h)); "
-         "import sys, uvicorn; sys.argv=['uvicorn']+sys.argv[1:]; uvicorn.main()",
+         "import sys, uvicorn; sys.argv=['uvicorn']+sys.argv[1:]; "
+         + (f"import cProfile; cProfile.run('uvicorn.main()', {args.profile!r})" if args.profile else "uvicorn.main()"),
          "config.asgi:application", "--host", "127.0.0.1", "--port", str(port),
          "--ws", "websockets", "--lifespan", "off", "--no-access-log",
          "--timeout-graceful-shutdown", "3", "--log-level", "warning", "--backlog", "4096"],

@@ -11,6 +11,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 import orjson
+from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.utils.translation import gettext_lazy as _
 
@@ -57,6 +58,16 @@ class WsConn(engine.Conn):
 class LiveConsumer(AsyncWebsocketConsumer):
     channel_layer_alias = "polku-live-has-no-channel-layer"
     audience = "phone"
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        """Like Channels' dispatch, minus ``aclose_old_connections()`` on every frame: that is a
+        thread hop per message (a quarter of the server's CPU with 1,500 phones). This consumer
+        touches the database only through ``database_sync_to_async``, which closes old
+        connections itself."""
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     async def connect(self) -> None:
         self.room: engine.Room | None = None

@@ -113,9 +113,32 @@ class Conn:
         self.selected: int | None = None  # console: the slot being moderated
         self.bucket = TokenBucket(8, 20) if audience == "phone" else TokenBucket(50, 100)
         self.view_key: tuple | None = None
+        self._busy = False
+        self._next: str | None = None
+        self._pump_task: asyncio.Task | None = None
 
     async def send_text(self, text: str) -> None:
         raise NotImplementedError
+
+    def push(self, text: str) -> None:
+        """Fan-out without waiting for this client: the write starts at once (eager task); if
+        the client is still busy with the previous one, only the newest snapshot is kept."""
+        if self._busy:
+            self._next = text
+            return
+        self._busy = True
+        self._pump_task = asyncio.eager_task_factory(asyncio.get_running_loop(), self._pump(text))
+
+    async def _pump(self, text: str | None) -> None:
+        try:
+            while text is not None:
+                try:
+                    await self.send_text(text)
+                except Exception:
+                    return
+                text, self._next = self._next, None
+        finally:
+            self._busy = False
 
     async def close(self, code: int = 1000) -> None:
         """Close the transport (websocket) or end the stream (SSE)."""
@@ -189,6 +212,7 @@ class Room:
         self.pending: list[Pending] = []
         self.pending_keys: dict[tuple[str, str], Pending] = {}
         self.ip_buckets: dict[str, TokenBucket] = {}
+        self.ip_conns: dict[str, int] = {}
         self.tasks: list[asyncio.Task] = []
         self.empty_since: float | None = None
         self._views: dict[tuple, str] = {}
@@ -395,12 +419,15 @@ class Room:
             await conn.error("invalid", _("Unknown message."), client_id)
 
     def _ip_bucket(self, conn: Conn) -> TokenBucket:
+        """Per-address flood limit. A whole hall can sit behind one NAT address, so the rate
+        grows with the number of phones connected from that address."""
         bucket = self.ip_buckets.get(conn.ip)
         if bucket is None:
             if len(self.ip_buckets) > 50_000:
                 self.ip_buckets.clear()
-            # Generous: a whole hall can sit behind one address.
-            bucket = self.ip_buckets[conn.ip] = TokenBucket(400, 800)
+            bucket = self.ip_buckets[conn.ip] = TokenBucket(40, 80)
+        bucket.rate = 20 + 4 * self.ip_conns.get(conn.ip, 1)
+        bucket.burst = 2 * bucket.rate
         return bucket
 
     async def _input(self, conn: Conn, msg: dict[str, Any], client_id: str | None) -> None:
@@ -623,6 +650,7 @@ class Room:
 
     async def add(self, conn: Conn) -> None:
         self.conns[conn.audience].add(conn)
+        self.ip_conns[conn.ip] = self.ip_conns.get(conn.ip, 0) + 1
         self.empty_since = None
         self.presence_rev += 1
         await conn.send({"t": "welcome", **self._welcome(conn)})
@@ -632,6 +660,10 @@ class Room:
             await self.send_me(conn, self.current)
 
     def remove(self, conn: Conn) -> None:
+        if conn in self.conns[conn.audience]:
+            self.ip_conns[conn.ip] = self.ip_conns.get(conn.ip, 1) - 1
+            if self.ip_conns[conn.ip] <= 0:
+                del self.ip_conns[conn.ip]
         self.conns[conn.audience].discard(conn)
         self.presence_rev += 1
         if not any(self.conns.values()):
@@ -762,8 +794,7 @@ class Room:
             self._screen_rev = rev
             text = dumps(self.screen_snapshot())
             for conn in list(self.conns["screen"]):
-                with contextlib.suppress(Exception):
-                    await conn.send_text(text)
+                conn.push(text)
         if (
             self.conns["console"]
             and (rev != self._console_rev or view_changed)
@@ -772,7 +803,7 @@ class Room:
             self._console_rev, self._console_sent = rev, now
             presence = self.presence()
             for conn in list(self.conns["console"]):
-                await conn.send(self.console_snapshot(conn, presence))
+                conn.push(dumps(self.console_snapshot(conn, presence)))
         interval = (
             PHONE_INTERVAL if len(self.conns["phone"]) <= LARGE_ROOM else PHONE_INTERVAL_LARGE
         )
@@ -787,8 +818,7 @@ class Room:
                 self._phone_sent = now
                 text = dumps(snap)
                 for conn in list(self.conns["phone"]):
-                    with contextlib.suppress(Exception):
-                        await conn.send_text(text)
+                    conn.push(text)
 
     async def run(self) -> None:
         async def flusher() -> None:
