@@ -7,6 +7,7 @@ Every transition is one function here; views, live activities and the demo call 
 import datetime as dt
 import functools
 import logging
+import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -55,7 +56,9 @@ MAXIMA: dict[str, Decimal] = {
 BEFORE_WORKSHOP_DAYS = 7
 # A queued reminder whose task has not finished after this long is enqueued again (the worker
 # may have died); the task itself refuses to run twice for a reminder claimed more recently.
-REMINDER_STALE_AFTER = dt.timedelta(minutes=30)
+REMINDER_STALE_AFTER = dt.timedelta(
+    seconds=int(os.environ.get("POLKU_REMINDER_STALE_SECONDS", "1800"))
+)
 LINK_MIN_VALID_DAYS = 14
 
 PLAN_FIELDS = (
@@ -758,8 +761,9 @@ def reminders_schedule_due(*, now: dt.datetime | None = None) -> int:
         except IntegrityError:
             continue  # another scheduler run created it first
         enqueued += 1
-    stale = Reminder.objects.filter(
-        status=Reminder.Status.QUEUED, enqueued_at__lt=now - REMINDER_STALE_AFTER
+    cutoff = now - REMINDER_STALE_AFTER
+    stale = Reminder.objects.filter(status=Reminder.Status.QUEUED, enqueued_at__lt=cutoff).filter(
+        Q(claimed_at__isnull=True) | Q(claimed_at__lt=cutoff)
     )
     for reminder in stale:
         Reminder.objects.filter(pk=reminder.pk).update(enqueued_at=now)
