@@ -347,3 +347,19 @@ def test_other_units_experiments_get_their_own_reminders(
         assert services.reminders_schedule_due() == 2
     assert sorted(m.to[0] for m in mailoutbox) == ["oulu@example.org", "pori@example.org"]
     assert Experiment.objects.get(pk=other.pk).reminders.count() == 1
+
+
+def test_before_workshop_reminder_names_the_workshop(
+    experiment, mailoutbox, django_capture_on_commit_callbacks
+):
+    WorkshopDayFactory(
+        path=experiment.path,
+        title="Seurantatyöpaja",
+        starts_at=dt.datetime(2027, 4, 1, 9, tzinfo=HEL),
+    )
+    with at(2027, 3, 25), django_capture_on_commit_callbacks(execute=True):
+        assert services.reminders_schedule_due() == 1
+    [mail] = mailoutbox
+    assert mail.subject == "Ennen työpajaa: miten Kaveri mukaan -ilta sujuu?"
+    assert "Työpaja ”Seurantatyöpaja” pidetään 1.4.2027." in mail.body
+    assert Reminder.objects.get().kind == "before_workshop"
