@@ -93,7 +93,7 @@ def test_checkin_by_emailed_link_on_phone_adopt_and_rollup(
     cpage = contact.new_page()
     login(cpage, live_server, UNIT_CONTACT_EMAIL, DEMO_PASSWORD)
     cpage.goto(exp_url(live_server, path, espoo))
-    cpage.get_by_role("link", name="Kopioi meidän yksikköön").click()
+    cpage.get_by_role("link", name="Kopioi omaan yksikköön").click()
     cpage.get_by_label("Mihin yksikköön?").select_option(label="Tamperen osasto")
     cpage.get_by_role("button", name="Kopioi", exact=True).click()
     expect(cpage.get_by_text("Kopioitu yksikköön Tamperen osasto.")).to_be_visible()
