@@ -50,7 +50,7 @@ def free_port() -> int:
 
 
 def raise_nofile() -> int:
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     target = hard if hard != resource.RLIM_INFINITY else 1 << 20
     resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
     return target
@@ -93,7 +93,7 @@ def pct(values: list[float], q: float) -> float:
     if not values:
         return float("nan")
     values = sorted(values)
-    return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
+    return values[min(len(values) - 1, round(q * (len(values) - 1)))]
 
 
 async def drive(args, port: int, room: dict, server_pid: int) -> dict:
@@ -110,7 +110,7 @@ async def drive(args, port: int, room: dict, server_pid: int) -> dict:
     await staff.wait_acked(10)
 
     phones: list[Phone] = []
-    join_window = min(0.3 * duration, max(2.0, args.participants / args.join_rate))
+    join_window = min(0.5 * duration, max(2.0, args.participants / args.join_rate))
     topic_end = 0.45 * duration
     vote_start, vote_end = 0.5 * duration, 0.95 * duration
     failures = {"join": 0}
@@ -130,14 +130,22 @@ async def drive(args, port: int, room: dict, server_pid: int) -> dict:
         phones.append(phone)
         now = time.monotonic() - t0
         await asyncio.sleep(max(0.0, random.uniform(now, topic_end) - now))
-        await phone.input(room["slots"]["topics"], "card", {"text": f"Aihe {i}: miten saamme uusia nuoria mukaan?"})
+        await phone.input(
+            room["slots"]["topics"],
+            "card",
+            {"text": f"Aihe {i}: miten saamme uusia nuoria mukaan?"},
+        )
         now = time.monotonic() - t0
         times = sorted(random.uniform(max(now, vote_start), vote_end) for _ in range(5))
         for at in times:
             await asyncio.sleep(max(0.0, at - (time.monotonic() - t0)))
+            while not staff_items[0] and time.monotonic() - t0 < duration + 30:
+                await asyncio.sleep(0.2)
             items = staff_items[0]
             if items:
-                await phone.input(room["slots"]["dot_vote"], "vote", {"item": random.choice(items), "delta": 1})
+                await phone.input(
+                    room["slots"]["dot_vote"], "vote", {"item": random.choice(items), "delta": 1}
+                )
 
     staff_items: list[list[str]] = [[]]
 
@@ -151,21 +159,13 @@ async def drive(args, port: int, room: dict, server_pid: int) -> dict:
             if (snap.get("activity") or {}).get("key") == "dot_vote":
                 break
             await asyncio.sleep(0.05)
-        items = await _items_from_db()
-        staff_items[0] = items
-
-    async def _items_from_db() -> list[str]:
-        # items are the topic cards, seeded when dot_vote opened; ask one phone's snapshot
-        probe = Phone(base, code)
-        await probe.start()
-        for _ in range(100):
-            snap = probe.last_snapshot or {}
+        # the items (topic cards seeded into the vote): from the console's snapshot
+        for _ in range(400):
+            snap = staff.last_snapshot or {}
             if (snap.get("activity") or {}).get("key") == "dot_vote":
-                await probe.stop()
-                return [item["id"] for item in snap["data"].get("items", [])]
+                staff_items[0] = [i["id"] for i in snap["data"].get("all_items", [])]
+                break
             await asyncio.sleep(0.05)
-        await probe.stop()
-        return []
 
     async def monitor() -> None:
         while True:
@@ -173,7 +173,10 @@ async def drive(args, port: int, room: dict, server_pid: int) -> dict:
             cur, hwm = rss_mb(server_pid)
             peak[0] = max(peak[0], hwm, cur)
             if args.verbose:
-                print(f"t={time.monotonic() - t0:5.1f}s phones={len(phones)} rss={cur:.0f}MB", file=sys.stderr)
+                print(
+                    f"t={time.monotonic() - t0:5.1f}s phones={len(phones)} rss={cur:.0f}MB",
+                    file=sys.stderr,
+                )
 
     mon = asyncio.ensure_future(monitor())
     await asyncio.gather(facilitator(), *(participant(i) for i in range(args.participants)))
@@ -200,9 +203,7 @@ async def drive(args, port: int, room: dict, server_pid: int) -> dict:
                 k += 1
             if k < len(snaps):
                 latencies.append((snap_times[k] - sent) * 1000)
-    ack_ms = [
-        (p.ack_at[c] - p.sent_at[c]) * 1000 for p in phones for c in p.acked if c in p.ack_at
-    ]
+    ack_ms = [(p.ack_at[c] - p.sent_at[c]) * 1000 for p in phones for c in p.acked if c in p.ack_at]
     errors: dict[str, int] = {}
     for phone in phones:
         for e in phone.errors:
@@ -224,10 +225,17 @@ async def drive(args, port: int, room: dict, server_pid: int) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--participants", type=int, default=1000)
     parser.add_argument("--duration", type=float, default=60.0)
-    parser.add_argument("--join-rate", type=float, default=250.0, help="phones joining per second")
+    parser.add_argument(
+        "--join-rate",
+        type=float,
+        default=250.0,
+        help="phones joining per second (joins are spread over at most half the duration)",
+    )
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--verbose", action="store_true")
     parser.add_argument("--profile", default="", help="write a cProfile of the server here")

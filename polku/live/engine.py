@@ -23,11 +23,14 @@ import logging
 import re
 import time
 import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
 from channels.db import database_sync_to_async
+from django import db
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import translation
@@ -60,6 +63,26 @@ STATUS_LABELS = {
     "paused": _("paused"),
     "closed": _("closed"),
 }
+
+
+_db_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="polku-live-db")
+
+
+def _db_call(fn: Callable[..., Any], kwargs: dict[str, Any]) -> Any:
+    """Run in the one live-room database thread. Its connection stays open between batches
+    (no reconnect per batch); a broken connection is closed and the call retried once."""
+    try:
+        return fn(**kwargs)
+    except (db.InterfaceError, db.OperationalError):
+        db.connection.close()
+        return fn(**kwargs)
+
+
+async def run_db(fn: Callable[..., Any], **kwargs: Any) -> Any:
+    """Database work of the rooms: one writer thread for all rooms of the process (SQLite has
+    one writer anyway), off the event loop and off Django's per-request threads."""
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(_db_executor, _db_call, fn, kwargs)
 
 
 def dumps(message: dict[str, Any]) -> str:
@@ -240,9 +263,7 @@ class Room:
 
     # -- loading ---------------------------------------------------------------------------
     async def load(self) -> bool:
-        data = await database_sync_to_async(selectors.room_data, thread_sensitive=False)(
-            code=self.code
-        )
+        data = await run_db(selectors.room_data, code=self.code)
         if data is None:
             return False
         self._build(data)
@@ -582,9 +603,10 @@ class Room:
                 {"token_hash": th, "name": i.name, "unit": i.unit} for th, i in profiles.items()
             ]
             try:
-                ids = await database_sync_to_async(services.events_store, thread_sensitive=False)(
-                    day_id=self.day_id, rows=rows, new_participants=people, profiles=changed
-                )
+                ids = await run_db(
+                    services.events_store,
+                    day_id=self.day_id, rows=rows, new_participants=people, profiles=changed,
+                )  # fmt: skip
             except Exception:
                 self.new_participants.update(new)
                 self.profile_updates.update(profiles)

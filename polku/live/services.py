@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -96,26 +97,44 @@ def events_store(
                 "token_hash", "pk"
             )
         ) if needed else {}  # fmt: skip
-        LiveEvent.objects.bulk_create(
-            [
-                LiveEvent(
-                    workshop_day_id=row["day_id"],
-                    slot_id=row["slot_id"],
-                    actor=row["actor"],
-                    participant_id=ids.get(row.get("participant") or ""),
-                    client_id=row["client_id"],
-                    kind=row["kind"],
-                    data=row["data"],
-                    name=row.get("name", ""),
-                    unit_id_tag=row.get("unit_id_tag"),
-                    created_at=now,
-                )
-                for row in rows
-            ],
-            ignore_conflicts=True,
-            batch_size=500,
-        )
+        _events_insert(rows=rows, participant_ids=ids, now=now)
     return ids
+
+
+def _events_insert(
+    *, rows: list[dict[str, Any]], participant_ids: dict[str, int], now: Any
+) -> None:
+    """INSERT … ON CONFLICT DO NOTHING with executemany: the hot path of a big room, so the
+    ORM's per-object compilation is skipped. The unique constraint makes resends no-ops."""
+    if not rows:
+        return
+    table = connection.ops.quote_name(LiveEvent._meta.db_table)
+    json_param = "%s::jsonb" if connection.vendor == "postgresql" else "%s"
+    columns = (
+        "workshop_day_id, slot_id, actor, participant_id, client_id, kind, data, name, "
+        "unit_id_tag, created_at"
+    )
+    values = f"%s, %s, %s, %s, %s, %s, {json_param}, %s, %s, %s"
+    # the table name comes from the model; every value is a bound parameter
+    sql = f"INSERT INTO {table} ({columns}) VALUES ({values}) ON CONFLICT DO NOTHING"  # noqa: S608
+    created = connection.ops.adapt_datetimefield_value(now)
+    params = [
+        (
+            row["day_id"],
+            row["slot_id"],
+            row["actor"],
+            participant_ids.get(row.get("participant") or ""),
+            row["client_id"],
+            row["kind"],
+            orjson.dumps(row["data"]).decode(),
+            row.get("name", ""),
+            row.get("unit_id_tag"),
+            created,
+        )
+        for row in rows
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
 
 
 def workshop_day_set_status(*, day: WorkshopDay, status: str) -> WorkshopDay:

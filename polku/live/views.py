@@ -75,13 +75,12 @@ def participant(request: HttpRequest, code: str) -> HttpResponse:
     """The phone page. It is the same for every participant of a day (the identity is in the
     cookie), so it is rendered once per language and kept for a few seconds: a whole hall
     opens it within a minute."""
-    day = _day_or_page(request, code)
-    if isinstance(day, HttpResponse):
-        return day
-    token = _cookie_token(request, day.join_code)
-    key = (day.join_code, get_language() or "fi")
+    key = (code.upper(), get_language() or "fi")
     cached = _PAGES.get(key)
     if cached is None or cached[0] < time.monotonic():
+        day = _day_or_page(request, code)
+        if isinstance(day, HttpResponse):
+            return day
         html = render_to_string(
             "live/participant.html",
             {
@@ -95,11 +94,12 @@ def participant(request: HttpRequest, code: str) -> HttpResponse:
         if len(_PAGES) > 1000:
             _PAGES.clear()
         _PAGES[key] = cached = (time.monotonic() + PAGE_CACHE_SECONDS, html)
+    token = _cookie_token(request, key[0])
     response = HttpResponse(cached[1])
     response["Cache-Control"] = "private, no-cache"
     if token is None:
         response.set_cookie(
-            identity.cookie_name(day.join_code),
+            identity.cookie_name(key[0]),
             identity.token_new(),
             max_age=COOKIE_AGE,
             httponly=True,
@@ -326,6 +326,7 @@ def day_status(request: HttpRequest, path_pk: int, day_pk: int) -> HttpResponse:
     except ValidationError as error:
         messages.error(request, error.messages[0])
     else:
+        _PAGES.clear()
         async_to_sync(engine.room_reload)(day.join_code)
     return redirect("live:console", request.organisation.slug, path_pk, day_pk)  # type: ignore[attr-defined]
 

@@ -1,0 +1,146 @@
+"""HTTP pages of the live room: join, friendly refusals, stored-about-me, console access."""
+
+import pytest
+from django.urls import reverse
+
+from polku.activities.models import ActivityResult
+from polku.core.tests.factories import MembershipFactory
+from polku.live import identity
+from polku.live.models import LiveEvent, Participant
+from polku.live.tests.factories import live_day
+from polku.organisations.models import Membership
+
+pytestmark = pytest.mark.django_db
+
+
+def test_join_form_redirects_to_the_room(client):
+    response = client.get("/j/", {"code": " ab c2 "})
+    assert response.status_code == 302
+    assert response["Location"] == "/j/ABC2/"
+
+
+def test_unknown_code_gets_friendly_finnish_404(client):
+    response = client.get("/j/ZZZZ22/")
+    assert response.status_code == 404
+    assert "Koodilla ZZZZ22 ei löytynyt työpajaa." in response.content.decode()
+
+
+def test_planned_and_closed_days_get_friendly_pages(client):
+    day, _slots, _ = live_day(status="planned")
+    assert "Työpaja ei ole vielä auki." in client.get(f"/j/{day.join_code}/").content.decode()
+    day.status = "closed"
+    day.save()
+    views_cache_clear()
+    assert "Työpaja on päättynyt." in client.get(f"/j/{day.join_code}/").content.decode()
+
+
+def views_cache_clear():
+    from polku.live import views
+
+    views._PAGES.clear()
+
+
+def test_participant_page_sets_signed_httponly_cookie_and_has_no_inline_script(client):
+    views_cache_clear()
+    day, _slots, _ = live_day()
+    response = client.get(f"/j/{day.join_code}/")
+    cookie = response.cookies[identity.cookie_name(day.join_code)]
+    assert identity.token_valid(cookie.value)
+    assert cookie["httponly"] is True
+    assert cookie["samesite"] == "Lax"
+    html = response.content.decode()
+    assert "<script>" not in html and "onclick" not in html and 'style="' not in html
+    assert f'data-ws="/ws/live/{day.join_code}/"' in html
+    assert Participant.objects.count() == 0  # nothing stored before the phone joins
+
+
+def test_stored_about_me_lists_and_deletes_everything(client):
+    day, (topics, _vote), _ = live_day()
+    token = identity.token_new()
+    person = Participant.objects.create(
+        workshop_day=day, token_hash=identity.token_hash(token), nickname="Maija"
+    )
+    anon = identity.actor_for(slot_id=topics.pk, anonymous=True, participant_key="", token=token)
+    LiveEvent.objects.create(
+        workshop_day=day,
+        slot=topics,
+        actor=anon,
+        client_id="1",
+        kind="card",
+        data={"text": "Oma aihe"},
+    )
+    LiveEvent.objects.create(
+        workshop_day=day,
+        slot=topics,
+        actor="a-other",
+        client_id="1",
+        kind="card",
+        data={"text": "Muiden"},
+    )
+    client.cookies[identity.cookie_name(day.join_code)] = token
+    page = client.get(f"/j/{day.join_code}/me/").content.decode()
+    assert "Maija" in page and "Oma aihe" in page and "Muiden" not in page
+    response = client.post(f"/j/{day.join_code}/me/", {"forget": "1"})
+    assert "Kaikki sinusta tähän työpajaan tallennettu on poistettu." in response.content.decode()
+    assert Participant.objects.filter(pk=person.pk).exists() is False
+    assert list(LiveEvent.objects.values_list("data", flat=True)) == [{"text": "Muiden"}]
+
+
+def test_remember_stores_only_a_keyed_hash(client):
+    day, _slots, _ = live_day()
+    token = identity.token_new()
+    person = Participant.objects.create(workshop_day=day, token_hash=identity.token_hash(token))
+    client.cookies[identity.cookie_name(day.join_code)] = token
+    client.post(f"/j/{day.join_code}/me/", {"secret": "Maija@Example.org "})
+    person.refresh_from_db()
+    assert person.return_key == identity.return_key(path_id=day.path_id, secret="maija@example.org")
+    assert "maija" not in person.return_key
+
+
+def _console_url(day):
+    org = day.path.organisation.slug
+    return reverse("live:console", args=[org, day.path_id, day.pk])
+
+
+def test_console_needs_workshop_run_permission(client):
+    day, _slots, facilitator = live_day()
+    viewer = MembershipFactory(organisation=day.path.organisation, role=Membership.Role.VIEWER)
+    client.force_login(viewer.user)
+    assert client.get(_console_url(day)).status_code == 403
+    client.force_login(facilitator.user)
+    response = client.get(_console_url(day))
+    assert response.status_code == 200
+    assert f"/ws/live/{day.join_code}/console/" in response.content.decode()
+
+
+def test_console_of_another_organisation_is_404(client):
+    day, _slots, _ = live_day()
+    other, _s, outsider = live_day()
+    client.force_login(outsider.user)
+    url = reverse("live:console", args=[other.path.organisation.slug, day.path_id, day.pk])
+    assert client.get(url).status_code == 404
+
+
+def test_screen_page_has_qr_svg_and_code(client):
+    day, _slots, facilitator = live_day()
+    client.force_login(facilitator.user)
+    html = client.get(_console_url(day) + "screen/").content.decode()
+    assert "<svg" in html and day.join_code in html
+
+
+def test_path_results_include_lists_carried_results(client, django_assert_num_queries):
+    from django.template import Context, Template
+
+    day, (_topics, vote), _ = live_day()
+    ActivityResult.objects.create(
+        path=day.path,
+        slot=vote,
+        activity_type="dot_vote",
+        kind="priority",
+        text="Perehdytys",
+        score=12,
+    )
+    template = Template("{% load activities_tags %}{% path_results path %}")
+    with django_assert_num_queries(1):
+        html = template.render(Context({"path": day.path}))
+    assert "Perehdytys" in html and "Priorisointi: pisteäänestys" in html
