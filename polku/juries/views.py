@@ -121,14 +121,19 @@ def jury_detail(request: HttpRequest, pk: int) -> HttpResponse:
     draw = selectors.draw_current(jury=jury)
     members = selectors.panel_members(jury=jury, draw=draw)
     steps = [
-        (_("Frame"), True),
-        (_("Pool"), jury.pool.exists()),
-        (_("Quotas"), jury.quotas.exists()),
-        (_("Lottery committed"), draw is not None),
-        (_("Panel drawn"), draw is not None and draw.panel_index is not None),
-        (_("Recommendations"), jury.recommendations.exists()),
-        (_("Statement published"), jury.statement_published_at is not None),
+        (_("Frame"), True, _url(request, "edit", jury)),
+        (_("Pool"), jury.pool.exists(), _url(request, "pool", jury)),
+        (_("Quotas"), jury.quotas.exists(), _url(request, "quotas", jury)),
+        (_("Lottery committed"), draw is not None, _url(request, "lottery", jury)),
+        (
+            _("Panel drawn"),
+            draw is not None and draw.panel_index is not None,
+            _url(request, "lottery", jury),
+        ),
+        (_("Recommendations"), jury.recommendations.exists(), _url(request, "recommendations", jury)),
+        (_("Statement published"), jury.statement_published_at is not None, _url(request, "statement", jury)),
     ]
+    next_step = next((i for i, (_label, done, _link) in enumerate(steps) if not done), None)
     return render(
         request,
         "juries/jury_detail.html",
@@ -137,6 +142,7 @@ def jury_detail(request: HttpRequest, pk: int) -> HttpResponse:
             jury,
             "detail",
             steps=steps,
+            next_step=next_step,
             sessions=jury.sessions.all(),
             steering=[line for line in jury.steering_group.splitlines() if line.strip()],
             member_count=len([m for m in members if m.status != JuryMember.Status.DECLINED]),
