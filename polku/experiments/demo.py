@@ -13,6 +13,10 @@ from django.utils import timezone
 from polku.experiments import services
 from polku.experiments.models import Experiment, LogEntry, MeasureType
 
+# The same topics as the live room's demo (polku/activities/demo.py), so the story connects.
+FIND = "Miten uudet nuoret löytävät meidät?"
+STAY = "Miten nuoret jäävät mukaan kokeilun jälkeen?"
+SOME = "Somenäkyvyys paikkakunnalla"
 REACHED = "uusia nuoria tavoitettu"
 STAYED = "jäi mukaan vapaaehtoiseksi"
 
@@ -22,7 +26,7 @@ PLANS = [
     (
         "TAMPERE",
         "Kaveri mukaan -ilta",
-        "Uudet nuoret mukaan",
+        FIND,
         "Jokainen vapaaehtoinen tuo kaverin iltaan, jossa kokeillaan oikeita tehtäviä yhdessä.",
         50,
         8,
@@ -40,7 +44,7 @@ PLANS = [
     (
         "HELSINKI",
         "Somehaaste #NuoretAuttaa",
-        "Näkyvyys somessa",
+        SOME,
         "Viikon somehaaste: jaa yksi hyvä teko ja haasta kaveri.",
         60,
         5,
@@ -64,7 +68,7 @@ PLANS = [
     (
         "ESPOO",
         "Koulukiertue yläkouluihin",
-        "Uudet nuoret mukaan",
+        FIND,
         "Vapaaehtoiset nuoret kertovat toiminnasta yläkoulujen välitunneilla.",
         60,
         6,
@@ -76,7 +80,7 @@ PLANS = [
     (
         "TURKU",
         "Ensimmäinen vuoro kaverin kanssa",
-        "Mukaan jääminen",
+        STAY,
         "Uusi vapaaehtoinen tekee ensimmäiset vuoronsa kokeneen kaverin kanssa.",
         20,
         8,
@@ -88,7 +92,7 @@ PLANS = [
     (
         "LAHTI",
         "Vapaaehtoisten kahvilailta",
-        "Mukaan jääminen",
+        STAY,
         "Kerran kuussa avoin kahvilailta, jonne voi tulla tutustumaan.",
         30,
         5,
@@ -106,7 +110,7 @@ PLANS = [
     (
         "JYVASKYLA",
         "Kesäleiri-infot",
-        "Uudet nuoret mukaan",
+        FIND,
         "Infotilaisuudet kesäleirien vapaaehtoistehtävistä harrastusseuroissa.",
         40,
         5,
@@ -124,7 +128,7 @@ PLANS = [
     (
         "VAASA",
         "Kaksikielinen esittelyilta – Tvåspråkig kväll",
-        "Uudet nuoret mukaan",
+        FIND,
         "Esittelyilta suomeksi ja ruotsiksi, jotta ruotsinkieliset nuoret löytävät toiminnan.",
         20,
         3,
@@ -136,7 +140,7 @@ PLANS = [
     (
         "JOENSUU",
         "Mentori uudelle",
-        "Mukaan jääminen",
+        STAY,
         "Jokainen uusi saa mentorin kolmeksi kuukaudeksi.",
         15,
         4,
@@ -155,17 +159,23 @@ def _dated(date: dt.date):
 
 
 KICKOFF_TOPICS = [
-    ("Uudet nuoret mukaan", 86),
-    ("Mukaan jääminen", 71),
-    ("Näkyvyys somessa", 54),
-    ("Vapaaehtoisten jaksaminen", 23),
-    ("Yhteistyö koulujen kanssa", 19),
+    (FIND, 41),
+    ("Perehdytys ensimmäisellä kerralla", 37),
+    (STAY, 33),
+    (SOME, 21),
+    ("Yhteistyö koulujen kanssa", 18),
 ]
 KICKOFF_WHAT_WORKS = [
-    ("Kaverilta kaverille -kutsut", "TAMPERE"),
-    ("Koulujen opinto-ohjaajat kertovat toiminnasta", "ESPOO"),
-    ("Lyhyet somevideot nuorten omalla äänellä", "HELSINKI"),
+    ("Tampereella kaveri mukaan -ilta: jokainen tuo yhden uuden", "TAMPERE"),
+    ("Oulun osaston oma Instagram, jota nuoret itse päivittävät", "OULU"),
+    ("Turussa mentori soittaa uudelle viikon päästä", "TURKU"),
 ]
+BUILDS_ON = {
+    "TAMPERE": KICKOFF_WHAT_WORKS[0][0],
+    "HELSINKI": KICKOFF_WHAT_WORKS[1][0],
+    "TURKU": KICKOFF_WHAT_WORKS[2][0],
+    "JOENSUU": KICKOFF_WHAT_WORKS[2][0],
+}
 
 
 def _kickoff_results(created: dict) -> None:
@@ -226,7 +236,9 @@ def load_experiments_demo(created: dict) -> None:
                 title=title,
                 topic_title=topic,
                 what_we_try=what,
-                builds_on="Vuosikokouksen työpajassa kootut toimivat käytännöt.",
+                builds_on=BUILDS_ON.get(
+                    code, "Vuosikokouksen työpajassa kootut toimivat käytännöt."
+                ),
                 who="Osaston nuoret vapaaehtoiset ja yksi aikuinen tukija",
                 first_step="Sovitaan ensimmäisen tapahtuman päivä ja paikka.",
                 first_step_on=started,

@@ -287,8 +287,8 @@ def experiment_rounds(*, experiment: Experiment) -> list[Experiment]:
 def practice_library(
     *, path: Path, topic: str = "", unit_id: int | None = None, q: str = ""
 ) -> list[Experiment]:
-    """Experiments that reached all their targets, most adopted (incl. copies of copies
-    counted once per copy) first. Fixed number of queries."""
+    """Experiments that reached all their targets, most copied first (copies of copies count
+    too). Fixed number of queries."""
     qs = (
         path.experiments.filter(measures__isnull=False)
         .distinct()
@@ -307,9 +307,30 @@ def practice_library(
         qs = qs.filter(Q(title__icontains=q) | Q(what_we_try__icontains=q))
     experiments: list[Experiment] = list(qs)
     attach_actuals(experiments)
+    spread = copies_count(path=path)
     reached = [e for e in experiments if e.reached_targets]  # type: ignore[attr-defined]
+    for e in reached:
+        e.adoption_count = spread.get(e.pk, 0)  # type: ignore[attr-defined]
     reached.sort(key=lambda e: (-e.adoption_count, e.title))  # type: ignore[attr-defined]
     return reached
+
+
+def copies_count(*, path: Path) -> dict[int, int]:
+    """How many copies each experiment has, copies of copies included. One query."""
+    parent = dict(
+        Experiment.objects.filter(path__organisation_id=path.organisation_id).values_list(
+            "pk", "adopted_from_id"
+        )
+    )
+    counts: dict[int, int] = {}
+    for pk in parent:
+        seen = {pk}
+        up = parent.get(pk)
+        while up is not None and up not in seen:
+            counts[up] = counts.get(up, 0) + 1
+            seen.add(up)
+            up = parent.get(up)
+    return counts
 
 
 @dataclass

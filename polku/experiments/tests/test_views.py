@@ -84,7 +84,7 @@ def test_library_shows_only_reached_most_adopted_first_with_pinned_queries(
         experiment=other, slot=dt.date(2027, 2, 1), values={other.measures.get().pk: 10}
     )
     login(client, world, Role.COORDINATOR)
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(10):
         response = client.get(url(world, "library"))
     page = response.content.decode()
     assert "Kaveri mukaan -ilta" in page
@@ -280,3 +280,30 @@ def test_unit_contact_must_choose_their_unit_for_a_new_experiment(client, world)
     assert response.status_code == 200
     assert "Tämä kenttä vaaditaan." in response.content.decode()
     assert not Experiment.objects.filter(title="Ilman yksikköä").exists()
+
+
+def test_library_counts_copies_of_copies(world):
+    from polku.experiments import selectors
+
+    e = world["experiment"]
+    m = e.measures.get(measure_type=world["reached"])
+    services.checkin_submit(experiment=e, slot=dt.date(2027, 2, 1), values={m.pk: 25})
+    services.experiment_update(experiment=e, targets={world["reached"]: 20})
+    e.measures.filter(measure_type=world["stayed"]).delete()
+    copy = services.experiment_adopt(original=e, unit=world["pori"])
+    vaasa = UnitFactory(organisation=world["org"], name="Vaasan osasto")
+    services.experiment_adopt(original=copy, unit=vaasa)
+    [top] = selectors.practice_library(path=world["path"])
+    assert (top, top.adoption_count) == (e, 2)
+
+
+def test_logged_in_checkin_saves_once_per_period(client, world):
+    login(client, world, Role.UNIT_CONTACT, unit=world["oulu"])
+    m = world["experiment"].measures.get(measure_type=world["reached"])
+    data = {f"measure_{m.pk}": "4", "what_we_did": "Ilta", "shareable": "on"}
+    first = client.post(url(world, "checkin", world["experiment"].pk), data)
+    assert first.status_code == 302
+    page = client.get(first["Location"]).content.decode()
+    assert "Kiitos! Kuulumiset tallennettiin." in page
+    assert CheckIn.objects.get().source == "app"
+    assert CheckInValue.objects.get().value == 4
