@@ -1,11 +1,13 @@
 """Turn the lottery core's findings (codes + numbers) into sentences in the user's language."""
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from polku.juries.lottery_adapter import Feasibility
+from polku.juries.lottery.draw import VerifyResult
+from polku.juries.lottery.feasibility import FeasibilityReport
 
 
 def attribute_text(attribute: str) -> str:
@@ -18,10 +20,21 @@ def _label(attribute: str, value: str) -> str:
     return f"{attribute_text(attribute)} = {value}"
 
 
-def problem_text(code: str, p: dict[str, Any]) -> str:
-    if code == "k_gt_pool":
-        return _("The panel needs %(k)d people but only %(n)d eligible people are in the pool.") % p
-    if code == "min_gt_available":
+def _conflict_label(text: str) -> str:
+    """The core labels bounds like ``unit=Osasto A >= 3``: show the attribute in the UI language."""
+    attribute, sep, rest = text.partition("=")
+    if not sep or attribute.startswith("max_per_team"):
+        return text
+    return f"{attribute_text(attribute)} = {rest}"
+
+
+def problem_text(code: str, p: Mapping[str, Any]) -> str:
+    if code == "pool_too_small":
+        return _("The panel needs %(k)d people but only %(n)d eligible people are in the pool.") % {
+            "k": p["k"],
+            "n": p["pool"],
+        }
+    if code == "not_enough_people":
         return _(
             "%(label)s needs at least %(min)d seats but only %(available)d such people are in the pool."
         ) % {
@@ -29,80 +42,85 @@ def problem_text(code: str, p: dict[str, Any]) -> str:
             "min": p["min"],
             "available": p["available"],
         }
-    if code == "mins_gt_k":
+    if code == "sum_of_mins_exceeds_k":
         return _(
             "The minimums of %(attribute)s add up to %(sum)d seats, more than the panel size %(k)d."
-        ) % {**p, "attribute": attribute_text(p["attribute"])}
-    if code == "maxes_lt_k":
+        ) % {"attribute": attribute_text(p["attribute"]), "sum": p["sum_min"], "k": p["k"]}
+    if code == "sum_of_maxes_below_k":
         return _(
             "The maximums of %(attribute)s allow only %(sum)d seats, fewer than the panel size %(k)d."
-        ) % {**p, "attribute": attribute_text(p["attribute"])}
-    if code == "team_cap":
-        return (
-            _(
-                "With at most %(m)d per team only %(capacity)d people can be chosen, fewer than %(k)d."
-            )
-            % p
-        )
-    if code == "quotas_conflict":
+        ) % {"attribute": attribute_text(p["attribute"]), "sum": p["sum_max"], "k": p["k"]}
+    if code == "team_cap_too_tight":
+        return _(
+            "With at most %(m)d per team only %(capacity)d people can be chosen, fewer than %(k)d."
+        ) % {"m": p["max_per_team"], "capacity": p["seats"], "k": p["k"]}
+    if code == "conflict":
         return _("These quotas cannot all hold at the same time: %(labels)s.") % {
-            "labels": ", ".join(_label(a, v) for a, v in p["labels"])
+            "labels": ", ".join(_conflict_label(str(c)) for c in p["constraints"])
         }
     return _("No panel meets all the quotas and rules at the same time.")
 
 
-def relaxation_texts(feasibility: Feasibility) -> list[str]:
+def relaxation_texts(report: FeasibilityReport) -> list[str]:
     out = []
-    for r in feasibility.relaxations:
-        label = _label(r.attribute, r.value)
-        if r.min_to != r.min_from:
+    for r in report.relaxations:
+        if r.code == "raise_team_cap":
+            out.append(
+                _("Raise the limit per team from %(old)d to %(new)d.")
+                % {"old": r.old, "new": r.new}
+            )
+        elif r.code == "lower_min":
             out.append(
                 _("Lower the minimum of %(label)s from %(old)d to %(new)d.")
-                % {"label": label, "old": r.min_from, "new": r.min_to}
+                % {"label": _label(r.attribute, r.value), "old": r.old, "new": r.new}
             )
-        if r.max_to != r.max_from:
+        else:
             out.append(
                 _("Raise the maximum of %(label)s from %(old)d to %(new)d.")
-                % {"label": label, "old": r.max_from, "new": r.max_to}
+                % {"label": _label(r.attribute, r.value), "old": r.old, "new": r.new}
             )
     return out
 
 
-def feasibility_texts(feasibility: Feasibility) -> dict[str, Any]:
+def feasibility_texts(report: FeasibilityReport) -> dict[str, Any]:
+    problems = [problem_text(issue.code, issue.params) for issue in report.issues]
+    if not report.feasible and not problems:
+        problems = [problem_text("", {})]
     return {
-        "feasible": feasibility.feasible,
-        "problems": [problem_text(code, params) for code, params in feasibility.problems],
-        "relaxations": relaxation_texts(feasibility),
-        "relaxation_found": feasibility.relaxation_found,
+        "feasible": report.feasible,
+        "problems": problems,
+        "relaxations": relaxation_texts(report),
     }
 
 
 VERIFY_MESSAGES = {
-    "format": gettext_noop("The file is not a Polku lottery file."),
-    "commitment": gettext_noop(
+    "unknown_format": gettext_noop("The file is not a Polku lottery file."),
+    "malformed_file": gettext_noop("The file is not a Polku lottery file."),
+    "commitment_mismatch": gettext_noop(
         "The commitment does not match the file's contents: the file has been changed after it was published."
     ),
-    "panel_count": gettext_noop("The number of panels does not match the lottery size."),
+    "no_panels": gettext_noop("The number of panels does not match the lottery size."),
     "no_draw": gettext_noop("The file has no draw yet."),
-    "draw_input": gettext_noop("The draw input is not valid."),
-    "need_more_digits": gettext_noop("The draw input is not long enough to pick a panel."),
-    "index": gettext_noop("The panel number in the file does not follow from the draw input."),
-    "panel_mismatch": gettext_noop(
+    "draw_error": gettext_noop("The draw input is not valid or not long enough to pick a panel."),
+    "index_mismatch": gettext_noop(
+        "The panel number in the file does not follow from the draw input."
+    ),
+    "selected_panel_mismatch": gettext_noop(
         "The drawn panel in the file is not the panel with the drawn number."
     ),
 }
 
 
-def verify_texts(codes: list[str]) -> list[str]:
+def verify_texts(result: VerifyResult) -> list[str]:
     out = []
-    for code in codes:
-        if code.startswith("panel_invalid:"):
+    for problem in result.problems:
+        if problem.code == "invalid_panel":
             out.append(
                 _("Panel number %(i)s in the lottery does not meet the quotas.")
-                % {"i": code.split(":", 1)[1]}
+                % {"i": int(problem.params.get("slot", 0)) + 1}
             )
         else:
-            out.append(_(VERIFY_MESSAGES.get(code, gettext_noop("The file is not valid."))))
+            out.append(_(VERIFY_MESSAGES.get(problem.code, gettext_noop("The file is not valid."))))
     return out
 
 

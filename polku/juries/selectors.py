@@ -81,33 +81,52 @@ def pool_summary(*, jury: Jury) -> dict[str, dict[str, int]]:
 def fairness_report(
     *, jury: Jury, draw: Draw | None, run: LotteryRun | None
 ) -> dict[str, Any] | None:
-    """Fairness figures: of the committed lottery if there is one, else of the latest run."""
+    """Fairness figures (the core's report): of the committed lottery (probabilities after
+    rounding to equally likely slots) if there is one, else of the latest run."""
     if draw is not None:
-        marginals = draw.run.result["marginals"]
-        report = lottery.fairness(
-            marginals=marginals, k=jury.panel_size, lottery=draw.lottery["panels"]
-        )
-        report["solver_marginals"] = marginals
-        report["method"] = draw.run.method
-        report["support"] = len(draw.run.result["panels"])
-        report["run"] = draw.run
+        run = draw.run
+        probabilities = lottery.slot_marginals(draw.lottery["panels"])
+        seated = [
+            m.pool_member.pseudonym
+            for m in jury.members.filter(draw=draw).exclude(status=JuryMember.Status.DECLINED)
+        ]
+        drawn = seated if draw.panel_index is not None else None
     elif run is not None and run.status == LotteryRun.Status.DONE:
-        marginals = run.result["marginals"]
-        report = lottery.fairness(marginals=marginals, k=jury.panel_size)
-        report["solver_marginals"] = marginals
-        report["method"] = run.method
-        report["support"] = len(run.result["panels"])
-        report["run"] = run
+        probabilities = run.result["marginals"]
+        drawn = None
     else:
         return None
+    instance = lottery.instance_from_dict(run.instance)
+    core = lottery.fairness(
+        instance, marginals=probabilities, n_panels=len(run.result["panels"]), drawn_panel=drawn
+    )
+    solver = run.result["marginals"]
+    report: dict[str, Any] = {
+        "probabilities": core.probabilities,
+        "n": len(core.probabilities),
+        "k": instance.k,
+        "equal_share": core.equal_share,
+        "min": core.min_probability,
+        "max": core.max_probability,
+        "min_over_equal_share": core.min_over_equal_share,
+        "gini": core.gini,
+        "share_below_equal": core.share_below_equal,
+        "support": core.n_panels,
+        "distinct_panels": len({tuple(sorted(p)) for p in draw.lottery["panels"]})
+        if draw
+        else None,
+        "rounding": draw.lottery.get("polku", {}).get("rounding") if draw else None,
+        "method": run.method,
+        "run": run,
+    }
     report["rows"] = [
         {
             "pseudonym": pid,
             "probability": p,
-            "solver": report["solver_marginals"].get(pid, 0.0),
-            "below": p < report["equal_share"] - 1e-6,
+            "solver": solver.get(pid, 0.0),
+            "below": p < core.equal_share - 1e-6,
         }
-        for pid, p in sorted(report["probabilities"].items(), key=lambda kv: (kv[1], kv[0]))
+        for pid, p in sorted(core.probabilities.items(), key=lambda kv: (kv[1], kv[0]))
     ]
     report["quota_rows"] = quota_rows(jury=jury, draw=draw)
     return report
@@ -212,15 +231,16 @@ def alternates_per_seat(
     """For each open seat: how many alternates could take it and keep every quota met."""
     if draw is None or draw.panel_index is None:
         return {}
-    instance = lottery.instance_from_dict(draw.lottery["instance"])
+    instance = lottery.instance_from_dict(draw.run.instance)
     seated = [m.pool_member.pseudonym for m in members if m.status != JuryMember.Status.DECLINED]
     ever = {m.pool_member.pseudonym for m in members}
-    out: dict[int, int] = {}
-    for m in members:
-        if m.status == JuryMember.Status.DECLINED:
-            continue
-        candidates = lottery.replacement_candidates(
-            instance, panel=seated, leaving=m.pool_member.pseudonym
+    alternates = [p.id for p in instance.eligible if p.id not in ever]
+    return {
+        m.pk: len(
+            lottery.replacement(
+                instance, panel=seated, decliner=m.pool_member.pseudonym, alternates=alternates
+            ).candidates
         )
-        out[m.pk] = sum(1 for c in candidates if c not in ever)
-    return out
+        for m in members
+        if m.status != JuryMember.Status.DECLINED
+    }

@@ -680,7 +680,6 @@ def jury_feasibility(*, jury: Jury) -> dict[str, Any]:
             "feasible": False,
             "problems": [_("Import the pool first.")],
             "relaxations": [],
-            "relaxation_found": True,
         }
     return feasibility_texts(lottery.feasibility_check(lottery.instance_from_dict(data)))
 
@@ -797,21 +796,21 @@ def draw_commit(
         Jury.objects.select_for_update().filter(pk=jury.pk).first()
         if draw_active(jury=jury) is not None:
             raise ValidationError(_("The lottery is already committed."))
-        panels = lottery.round_to_uniform(run.result["panels"], run.result["probabilities"], m)
-        previous = jury.draws.count()
-        data: dict[str, Any] = {
-            "format": lottery.FILE_FORMAT,
-            "software_version": lottery.SOFTWARE_VERSION,
-            "jury": {"id": jury.pk, "question": jury.question, "draw_number": previous + 1},
-            "method": run.method,
-            "instance": run.instance,
-            "instance_sha256": run.instance_hash,
-            "m": m,
-            "panels": panels,
-            "dice_digits_per_index": lottery.digits_per_chunk(m, "dice"),
-            "decimal_digits_per_index": lottery.digits_per_chunk(m, "decimal"),
-        }
-        data["commitment"] = lottery.commitment_hash(data)
+        rounded = lottery.round_to_uniform(run.result, k=jury.panel_size, m=m)
+        data = lottery.lottery_file_build(
+            lottery.instance_from_dict(run.instance),
+            rounded.slots,
+            metadata={
+                "jury": jury.pk,
+                "question": jury.question,
+                "draw_number": jury.draws.count() + 1,
+                "method": run.method,
+                "instance_sha256": run.instance_hash,
+                "rounding": {"method": rounded.method, "max_deviation": rounded.max_deviation},
+                "dice_per_index": lottery.digits_per_chunk(m, "dice"),
+                "decimal_digits_per_index": lottery.digits_per_chunk(m, "decimal"),
+            },
+        )
         draw = Draw.objects.create(
             jury=jury, run=run, lottery=data, commitment=data["commitment"], committed_by=actor
         )
@@ -830,23 +829,22 @@ def draw_enter(*, draw: Draw, kind: str, digits: str, actor: User | None) -> Dra
         raise ValidationError(_("This lottery has already been drawn."))
     if kind not in Draw.InputKind.values:
         raise ValidationError(_("Choose dice or decimal digits."))
+    m = len(draw.lottery["panels"])
     try:
-        normalised = lottery.normalise_draw_input(digits, kind)
-    except ValueError:
-        if kind == "dice":
-            raise ValidationError(_("Enter the dice as digits 1–6, for example 3 5 1 6."))
-        raise ValidationError(_("Enter the published value as digits 0–9."))
-    m = int(draw.lottery["m"])
-    try:
-        index, _chunk = lottery.draw_index(normalised, kind, m)
+        index = lottery.draw_trace(digits, kind, m).index
     except lottery.NeedMoreDigits as exc:
         raise ValidationError(
             _(
                 "Not enough digits: each panel number needs %(r)d digits and every group so far fell "
                 "outside the fair range. Add at least %(n)d more digits."
             )
-            % {"r": lottery.digits_per_chunk(m, kind), "n": exc.needed}
+            % {"r": lottery.digits_per_chunk(m, kind), "n": exc.digits_needed}
         )
+    except lottery.DrawError:
+        if kind == "dice":
+            raise ValidationError(_("Enter the dice as digits 1–6, for example 3 5 1 6."))
+        raise ValidationError(_("Enter the published value as digits 0–9."))
+    normalised = "".join(ch for ch in digits if ch.isdigit())
     panel = draw.lottery["panels"][index]
     with transaction.atomic():
         locked = Draw.objects.select_for_update().get(pk=draw.pk)
@@ -904,15 +902,11 @@ def draw_void(*, draw: Draw, reason: str, actor: User | None) -> Draw:
 
 def lottery_file(*, draw: Draw) -> dict[str, Any]:
     """The published file: the committed lottery plus, once drawn, the draw."""
-    data = dict(draw.lottery)
-    if draw.panel_index is not None:
-        data["draw"] = {
-            "kind": draw.input_kind,
-            "input": draw.draw_input,
-            "index": draw.panel_index,
-            "panel": sorted(draw.lottery["panels"][draw.panel_index]),
-        }
-    return data
+    if draw.panel_index is None:
+        return dict(draw.lottery)
+    return lottery.lottery_file_with_draw(
+        draw.lottery, kind=draw.input_kind, digits=draw.draw_input, index=draw.panel_index
+    )
 
 
 # -- invitations and replacements -------------------------------------------------------
@@ -1004,15 +998,14 @@ def replacement_draw(*, member: JuryMember, actor_label: str = "") -> JuryMember
         if member.pool_member.pseudonym not in seated
         else seated
     )
-    instance = lottery.instance_from_dict(draw.lottery["instance"])
-    candidates = [
-        c
-        for c in lottery.replacement_candidates(
-            instance, panel=panel, leaving=member.pool_member.pseudonym
-        )
-        if c not in ever
-    ]
-    chosen = lottery.replacement_pick(candidates)
+    instance = lottery.instance_from_dict(draw.run.instance)
+    result = lottery.replacement(
+        instance,
+        panel=panel,
+        decliner=member.pool_member.pseudonym,
+        alternates=[p.id for p in instance.eligible if p.id not in ever],
+    )
+    candidates, chosen = result.candidates, result.chosen
     if chosen is None:
         audit_append(
             jury=jury,

@@ -130,8 +130,16 @@ def jury_detail(request: HttpRequest, pk: int) -> HttpResponse:
             draw is not None and draw.panel_index is not None,
             _url(request, "lottery", jury),
         ),
-        (_("Recommendations"), jury.recommendations.exists(), _url(request, "recommendations", jury)),
-        (_("Statement published"), jury.statement_published_at is not None, _url(request, "statement", jury)),
+        (
+            _("Recommendations"),
+            jury.recommendations.exists(),
+            _url(request, "recommendations", jury),
+        ),
+        (
+            _("Statement published"),
+            jury.statement_published_at is not None,
+            _url(request, "statement", jury),
+        ),
     ]
     next_step = next((i for i, (_label, done, _link) in enumerate(steps) if not done), None)
     return render(
@@ -405,8 +413,13 @@ def lottery_page(request: HttpRequest, pk: int) -> HttpResponse:
             redraw_form=RedrawForm(),
             members=selectors.panel_members(jury=jury, draw=draw),
             voided=voided,
-            digits_dice=lottery.digits_per_chunk(draw.lottery["m"], "dice") if draw else None,
-            digits_decimal=lottery.digits_per_chunk(draw.lottery["m"], "decimal") if draw else None,
+            lottery_size=len(draw.lottery["panels"]) if draw else None,
+            digits_dice=lottery.digits_per_chunk(len(draw.lottery["panels"]), "dice")
+            if draw
+            else None,
+            digits_decimal=lottery.digits_per_chunk(len(draw.lottery["panels"]), "decimal")
+            if draw
+            else None,
         ),
     )
 
@@ -837,10 +850,16 @@ def verify(request: HttpRequest) -> HttpResponse:
                 raise ValueError
             data = json.loads(raw.decode("utf-8-sig"))
         except (ValueError, UnicodeDecodeError):
-            codes, facts = ["format"], {}
-        else:
-            codes, facts = lottery.verify_lottery_file(data)
-        result = {"ok": not codes, "problems": verify_texts(codes), "facts": facts}
+            data = None
+        checked = lottery.verify_lottery_file(data)
+        panels = data.get("panels") if isinstance(data, dict) else None
+        result = {
+            "ok": checked.ok,
+            "problems": verify_texts(checked),
+            "commitment": data.get("commitment") if isinstance(data, dict) else "",
+            "number": checked.index + 1 if checked.index is not None else None,
+            "m": len(panels) if isinstance(panels, list) else 0,
+        }
     return render(request, "juries/verify.html", {"form": form, "result": result})
 
 

@@ -101,7 +101,8 @@ def test_preview_leximin_commit_and_dice_draw_seat_a_quota_panel():
     # 6 + 6 people, 2 + 2 seats: everybody's LEXIMIN probability is exactly 1/3
     assert run.result["min_probability"] == pytest.approx(1 / 3, abs=1e-6)
     assert len(draw.lottery["panels"]) == 1000
-    assert draw.commitment == lottery.commitment_hash(draw.lottery)
+    assert draw.commitment == draw.lottery["commitment"]
+    assert draw.lottery["format"] == "polku-lottery/1"
     panel = draw.lottery["panels"][draw.panel_index]
     seated = JuryMember.objects.filter(draw=draw)
     assert sorted(m.pool_member.pseudonym for m in seated) == sorted(panel)
@@ -121,12 +122,13 @@ def test_preview_leximin_commit_and_dice_draw_seat_a_quota_panel():
 
 def test_dice_mapping_is_rejection_sampling_over_groups_of_four():
     # M = 1000: 6**4 = 1296 ≥ 1000, fair range 0..999; '6666' = 1295 is rejected
-    assert lottery.draw_index("1111", "dice", 1000) == (0, 0)
-    assert lottery.draw_index("6666" + "1112", "dice", 1000) == (1, 1)
+    assert lottery.digits_per_chunk(1000, "dice") == 4
+    assert lottery.digits_per_chunk(1000, "decimal") == 3
+    assert lottery.draw_trace("1111", "dice", 1000).index == 0
+    assert lottery.draw_trace("6666 1112", "dice", 1000).index == 1
     with pytest.raises(lottery.NeedMoreDigits):
-        lottery.draw_index("6666", "dice", 1000)
-    assert lottery.draw_index("427", "decimal", 1000) == (427, 0)
-    assert lottery.draw_index("0427", "decimal", 1000) == (42, 0)
+        lottery.draw_trace("6666", "dice", 1000)
+    assert lottery.draw_trace("427", "decimal", 1000).index == 427
 
 
 def test_draw_with_too_few_digits_explains_and_keeps_lottery_open():
@@ -182,8 +184,10 @@ def test_redraw_needs_written_reason_and_is_logged():
         "reason": "Noppa putosi lattialle ennen kuin luku nähtiin.",
     }
     second = services.draw_commit(jury=jury, run=draw.run, actor=None)
-    assert second.lottery["jury"]["draw_number"] == 2
-    assert second.commitment != draw.commitment
+    assert second.lottery["polku"]["draw_number"] == 2
+    # the same LEXIMIN run gives the same lottery: the new draw is over the committed panels
+    assert second.commitment == draw.commitment
+    assert Draw.objects.filter(jury=jury, voided_at__isnull=True).get() == second
 
 
 def test_lottery_changes_locked_after_commitment():
@@ -194,33 +198,43 @@ def test_lottery_changes_locked_after_commitment():
         services.pool_import(jury=jury, filename="p.csv", content=b"id,email,unit\n", actor=None)
 
 
+def _codes(result):
+    return [p.code for p in result.problems]
+
+
 def test_published_file_verifies_and_tampering_fails():
+    from polku.juries.lottery.draw import commitment
+
     _jury, draw = drawn_jury()
     data = services.lottery_file(draw=draw)
-    problems, facts = lottery.verify_lottery_file(data)
-    assert problems == []
-    assert facts["index"] == draw.panel_index
+    result = lottery.verify_lottery_file(data)
+    assert result.ok is True
+    assert result.index == draw.panel_index
 
     tampered = copy.deepcopy(data)
     drawn = sorted(data["panels"][draw.panel_index])
-    tampered["draw"]["panel"] = next(p for p in data["panels"] if sorted(p) != drawn)
-    tampered["panels"][draw.panel_index] = tampered["draw"]["panel"]
-    problems, _ = lottery.verify_lottery_file(tampered)
-    assert "commitment" in problems
+    other = next(p for p in data["panels"] if sorted(p) != drawn)
+    tampered["panels"][draw.panel_index] = other
+    tampered["selected_panel"] = other
+    assert "commitment_mismatch" in _codes(lottery.verify_lottery_file(tampered))
 
     other_input = copy.deepcopy(data)
     other_input["draw"]["input"] = "1111"
-    problems, _ = lottery.verify_lottery_file(other_input)
-    assert "index" in problems
+    assert "index_mismatch" in _codes(lottery.verify_lottery_file(other_input))
 
     bad_panel = copy.deepcopy(data)
-    everyone_a = [p["id"] for p in data["instance"]["pool"] if p["features"]["unit"] == "Osasto A"][
-        :4
-    ]
-    bad_panel["panels"][0] = everyone_a
-    bad_panel["commitment"] = lottery.commitment_hash(bad_panel)
-    problems, _ = lottery.verify_lottery_file(bad_panel)
-    assert "panel_invalid:0" in problems
+    everyone_a = [p["id"] for p in data["pool"] if p["features"]["unit"] == "Osasto A"][:4]
+    bad_panel["panels"][0] = sorted(everyone_a)
+    bad_panel["commitment"] = commitment(
+        bad_panel["pool"],
+        bad_panel["quotas"],
+        bad_panel["software_version"],
+        bad_panel["panels"],
+        k=bad_panel["k"],
+        max_per_team=bad_panel["max_per_team"],
+    )
+    assert "invalid_panel" in _codes(lottery.verify_lottery_file(bad_panel))
+    assert lottery.verify_lottery_file([1, 2]).ok is False
 
 
 def test_lottery_file_holds_no_names_or_emails():

@@ -281,7 +281,7 @@ def test_jury_verify_command_accepts_published_file_and_rejects_tampered(tmp_pat
     out = io.StringIO()
     call_command("jury_verify", str(good), stdout=out)
     assert out.getvalue().splitlines()[0] == f"✓ commitment {draw.commitment}"
-    data["quotas_note"] = "muutettu"
+    data["pool"][0]["features"]["unit"] = "Osasto C"
     bad = tmp_path / "muutettu.json"
     bad.write_text(json.dumps(data), encoding="utf-8")
     err = io.StringIO()

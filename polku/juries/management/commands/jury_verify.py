@@ -20,13 +20,14 @@ class Command(BaseCommand):
                 data = json.load(handle)
         except (OSError, ValueError) as exc:
             raise CommandError(f"cannot read {options['file']}: {exc}")
-        problems, facts = lottery.verify_lottery_file(data)
-        if problems:
-            for text in verify_texts(problems):
+        result = lottery.verify_lottery_file(data)
+        if not result.ok:
+            for text in verify_texts(result):
                 self.stderr.write(f"✗ {text}")
             raise CommandError("the lottery does not check out")
-        self.stdout.write(f"✓ commitment {facts['commitment']}")
-        self.stdout.write(f"✓ all {facts['m']} panels meet the quotas")
+        panels = data["panels"]
+        self.stdout.write(f"✓ commitment {data['commitment']}")
+        self.stdout.write(f"✓ all {len(panels)} panels meet the quotas")
         self.stdout.write(
-            f"✓ draw input → panel {facts['index'] + 1}/{facts['m']}: {' '.join(facts['panel'])}"
+            f"✓ draw input → panel {result.index + 1}/{len(panels)}: {' '.join(panels[result.index])}"
         )
