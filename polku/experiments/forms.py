@@ -198,3 +198,23 @@ class ReportForm(forms.Form):
     summary = forms.CharField(
         label=_("What came of it?"), required=False, widget=TEXTAREA, max_length=4000
     )
+
+
+class MemberForm(forms.Form):
+    nickname = forms.CharField(label=_("Nickname"), max_length=80)
+    email = forms.EmailField(
+        label=_("Email (optional)"),
+        required=False,
+        help_text=_("Only with the person's consent: for the team's check-in reminders."),
+    )
+    consent = forms.BooleanField(
+        label=_("The person agreed that the email is saved"), required=False
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("email") and not data.get("consent"):
+            self.add_error(
+                "consent", _("An email address can be saved only with the person's consent.")
+            )
+        return data

@@ -245,6 +245,11 @@ def experiment_member_add(
     )
 
 
+def experiment_member_remove(*, member: ExperimentMember) -> None:
+    """Remove a team member and whatever was stored about them."""
+    member.delete()
+
+
 def experiment_start(
     *, experiment: Experiment, started_on: dt.date | None = None, actor: User | None = None
 ) -> Experiment:

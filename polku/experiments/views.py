@@ -22,6 +22,7 @@ from polku.experiments.forms import (
     DecideForm,
     ExperimentForm,
     MeasureTypeForm,
+    MemberForm,
     ReportForm,
 )
 from polku.experiments.models import CheckIn, Experiment
@@ -183,6 +184,7 @@ def detail(request: HttpRequest, path_pk: int, pk: int) -> HttpResponse:
             ),
             "links": experiment.links.all()[:10] if manage else [],
             "report_form": ReportForm(),
+            "member_form": MemberForm(),
         },
     )
 
@@ -267,6 +269,19 @@ def experiment_action(request: HttpRequest, path_pk: int, pk: int) -> HttpRespon
             summary = form.cleaned_data["summary"] if form.is_valid() else ""
             services.experiment_report(experiment=experiment, summary=summary, actor=user)  # type: ignore[arg-type]
             messages.success(request, _("Results reported."))
+        elif action == "add_member":
+            form = MemberForm(request.POST)
+            if form.is_valid():
+                services.experiment_member_add(experiment=experiment, **form.cleaned_data)
+                messages.success(request, _("Team member added."))
+            else:
+                messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
+        elif action == "remove_member":
+            member = experiment.members.filter(pk=_int(request.POST.get("member"))).first()
+            if member is None:
+                raise Http404
+            services.experiment_member_remove(member=member)
+            messages.success(request, _("Team member removed."))
         elif action in ("send_link", "revoke_link"):
             if not has_perm(request.membership, "experiment.manage"):  # type: ignore[attr-defined]
                 raise PermissionDenied

@@ -307,3 +307,22 @@ def test_logged_in_checkin_saves_once_per_period(client, world):
     assert "Kiitos! Kuulumiset tallennettiin." in page
     assert CheckIn.objects.get().source == "app"
     assert CheckInValue.objects.get().value == 4
+
+
+def test_team_member_email_needs_consent_and_member_can_be_removed(client, world):
+    login(client, world, Role.UNIT_CONTACT, unit=world["oulu"])
+    action = url(world, "action", world["experiment"].pk)
+    client.post(action, {"action": "add_member", "nickname": "Eetu", "email": "eetu@example.org"})
+    assert not world["experiment"].members.exists()
+    client.post(
+        action,
+        {"action": "add_member", "nickname": "Eetu", "email": "eetu@example.org", "consent": "on"},
+    )
+    member = world["experiment"].members.get()
+    assert (member.nickname, member.email, member.consent_at is not None) == (
+        "Eetu",
+        "eetu@example.org",
+        True,
+    )
+    client.post(action, {"action": "remove_member", "member": member.pk})
+    assert not world["experiment"].members.exists()
