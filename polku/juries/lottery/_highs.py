@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import highspy
@@ -171,3 +172,87 @@ class PanelModel:
         obj = float(weights[members].sum())
         bound = float(info.mip_dual_bound) if np.isfinite(info.mip_dual_bound) else obj
         return members, obj, max(bound, obj)
+
+
+class CountModel:
+    """MIP ``max w.x`` over integer count vectors ``0 <= x_t <= upper_t`` meeting ``constraints``.
+
+    With ``upper = 1`` everywhere this is :class:`PanelModel`; with type sizes as upper bounds it
+    is the aggregated panel model of :mod:`.aggregation`.
+    """
+
+    def __init__(
+        self,
+        constraints: Sequence[ConstraintRow],
+        upper: npt.NDArray[np.int64],
+        *,
+        mip_gap: float = 1e-9,
+        time_limit: float | None = None,
+    ) -> None:
+        self.n = n = len(upper)
+        self.constraints = list(constraints)
+        self.mip_gap = self._gap = mip_gap
+        self._cutoff_set = False
+        self.h = new_highs(mip_gap=mip_gap, time_limit=time_limit)
+        self.h.addCols(
+            n,
+            np.zeros(n),
+            np.zeros(n),
+            upper.astype(np.float64),
+            0,
+            np.zeros(n, dtype=np.int32),
+            np.zeros(0, dtype=np.int32),
+            np.zeros(0),
+        )
+        self.h.changeColsIntegrality(
+            n,
+            np.arange(n, dtype=np.int32),
+            np.full(n, highspy.HighsVarType.kInteger.value, dtype=np.uint8),
+        )
+        self.h.changeObjectiveSense(highspy.ObjSense.kMaximize)
+        add_rows(
+            self.h,
+            [
+                (float(c.lower), float(c.upper), list(c.members), [1.0] * len(c.members))
+                for c in self.constraints
+            ],
+        )
+        self.calls = 0
+        self.seconds = 0.0
+
+    def solve(
+        self, weights: FloatArray, *, cutoff: float | None = None, rel_gap: float | None = None
+    ) -> tuple[npt.NDArray[np.int64], float, float] | None:
+        """Maximise ``weights . x``; returns ``(counts, objective, dual_bound)`` or ``None``.
+
+        With ``cutoff`` the search only looks for solutions with objective above ``cutoff``; if
+        there is none the result is ``(None-like empty counts, -inf, bound)`` — see below: the
+        method then returns ``(counts of size 0, -inf, cutoff)``, meaning *no panel beats the
+        cutoff* (a certificate), or ``None`` when the model itself is infeasible.
+        """
+        self.calls += 1
+        t0 = time.perf_counter()
+        self.h.changeColsCost(self.n, np.arange(self.n, dtype=np.int32), weights.astype(np.float64))
+        if cutoff is not None or self._cutoff_set:
+            self.h.setOptionValue("objective_bound", INF if cutoff is None else -float(cutoff))
+            self._cutoff_set = cutoff is not None
+        gap = self.mip_gap if rel_gap is None else rel_gap
+        if gap != self._gap:
+            self.h.setOptionValue("mip_rel_gap", gap)
+            self._gap = gap
+        self.h.run()
+        self.seconds += time.perf_counter() - t0
+        status = self.h.getModelStatus()
+        info = self.h.getInfo()
+        if status == highspy.HighsModelStatus.kInfeasible:
+            if cutoff is not None:
+                return np.zeros(0, dtype=np.int64), -INF, float(cutoff)
+            return None
+        if info.primal_solution_status != 2:  # kSolutionStatusFeasible
+            if status == highspy.HighsModelStatus.kTimeLimit:
+                raise TimeoutError("MIP time limit reached before a panel was found")
+            return None
+        x = np.rint(np.asarray(self.h.getSolution().col_value)).astype(np.int64)
+        obj = float(weights @ x)
+        bound = float(info.mip_dual_bound) if np.isfinite(info.mip_dual_bound) else obj
+        return x, obj, max(bound, obj)

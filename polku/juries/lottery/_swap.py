@@ -66,3 +66,38 @@ class SwapSearch:
             inside[j] = True
             counts = counts - m[i] + m[j]
         return [int(i) for i in np.flatnonzero(inside)]
+
+    def improve_counts(
+        self,
+        counts: npt.NDArray[np.int64],
+        w: FloatArray,
+        caps: npt.NDArray[np.int64],
+        max_swaps: int = 200,
+    ) -> npt.NDArray[np.int64]:
+        """Like :meth:`improve` for type panels: ``counts[t]`` members of type ``t`` (``<= caps``).
+
+        A swap moves one seat from a type with ``counts > 0`` to a type below its cap; ``w`` is
+        the weight of one seat of each type.
+        """
+        x = counts.astype(np.int64).copy()
+        m = self.member_f
+        rowcounts = x.astype(np.float32) @ m
+        closed = ~self.allowed
+        for _ in range(max_swaps):
+            outs = np.flatnonzero(x > 0)
+            ci = rowcounts[None, :] - m[outs]
+            full = (ci >= self.upper[None, :] - 0.5).astype(np.float32)
+            deficit = (ci <= self.lower[None, :] - 0.5).astype(np.float32)
+            bad = (full @ self.member_t > 0.5) | (deficit @ self.not_member_t > 0.5)
+            score = w[None, :] - w[outs][:, None]
+            score[bad] = -np.inf
+            score[:, (x >= caps) | closed] = -np.inf
+            flat = int(np.argmax(score))
+            a, j = divmod(flat, self.n)
+            if not score[a, j] > 1e-12:
+                break
+            i = int(outs[a])
+            x[i] -= 1
+            x[j] += 1
+            rowcounts = rowcounts - m[i] + m[j]
+        return x

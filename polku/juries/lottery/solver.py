@@ -39,6 +39,7 @@ supplies the initial panels), get probability 0, and are reported in
 from __future__ import annotations
 
 import logging
+import os
 import random
 import secrets
 import time
@@ -48,8 +49,9 @@ from dataclasses import dataclass, field
 import highspy
 import numpy as np
 
-from ._highs import INF, FloatArray, PanelModel, add_rows, new_highs
+from ._highs import INF, CountModel, FloatArray, PanelModel, add_rows, new_highs
 from ._swap import SwapSearch
+from .aggregation import aggregate_types, expand_panel
 from .instance import Instance, Person
 
 logger = logging.getLogger(__name__)
@@ -72,6 +74,14 @@ DUAL_FIX_THRESHOLD = 1e-7
 PRICING_EPS = 1e-9
 #: Number of known panels used as starting points of the swap heuristic per pricing round.
 HEUR_STARTS = 10
+#: Wentges smoothing factor for pricing (0 disables stabilisation).
+SMOOTHING = float(os.environ.get("POLKU_LOTTERY_SMOOTHING", "0.5"))
+#: A level is solved when the LP value is within this of the best dual bound.
+CONVERGENCE_TOL = 1e-9
+#: Relative MIP gap for pricing calls that only need a bound (never for the final certificate).
+SMOOTH_MIP_GAP = float(os.environ.get("POLKU_LOTTERY_SMOOTH_GAP", "1e-4"))
+#: HiGHS simplex strategy for the master LP (4 = primal: new columns keep the basis feasible).
+SIMPLEX_STRATEGY = int(os.environ.get("POLKU_LOTTERY_SIMPLEX", "4"))
 
 
 class InfeasibleInstanceError(ValueError):
@@ -162,144 +172,158 @@ def find_panel(instance: Instance, weights: Mapping[str, float] | None = None) -
 
 
 class _ColumnGeneration:
-    """State shared by maximin and leximin: panel MIP, dual LP and the panel set."""
+    """State shared by maximin and leximin: type panel MIP, primal LP and the panel set.
 
-    def __init__(self, instance: Instance, seed: int | None) -> None:
+    The restricted master LP is the *primal* (P) over type panels (see :mod:`.aggregation`):
+    column 0 is ``z``, column ``j + 1`` is ``lambda`` of panel ``j``; row 0 is
+    ``sum lambda = 1`` and row ``t + 1`` is ``sum_P lambda_P x_t(P) / s_t - z >= 0`` for an
+    unfixed type (``>= p_t`` without ``z`` once fixed).  It has one row per type, however many
+    panels there are, and new panels are new columns, so the primal simplex warm-starts.  The
+    weights ``y_t`` of (D) are minus the row duals of the type rows and ``yhat`` the dual of
+    row 0.
+    """
+
+    def __init__(self, instance: Instance, seed: int | None, *, aggregate: bool = True) -> None:
         self.instance = instance
         self.people: list[Person] = list(instance.eligible)
         self.n = len(self.people)
         self.rng = _rng(seed)
-        self.model = PanelModel(instance, self.people)
-        # every panel ever generated (the column pool) and which of them are rows of the LP
-        self.panels: list[tuple[int, ...]] = []
+        self.types = aggregate_types(instance, self.people, merge=aggregate)
+        self.t = self.types.n_types
+        self.sizes = self.types.sizes
+        self.inv_sizes = 1.0 / self.sizes.astype(np.float64)
+        self.model = CountModel(self.types.constraints, self.sizes)
+        # every panel generated so far; all of them are columns of the LP
+        self.panels: list[tuple[int, ...]] = []  # sorted multiset of type indices
         self.panel_index: dict[tuple[int, ...], int] = {}
-        self.in_lp: list[bool] = []
-        self.lp_rows: list[int] = []  # panel index of LP row r + 1 (row 0 = normalisation)
+        self.counts = np.zeros((64, self.t), dtype=np.float64)
         self.pending: list[int] = []
         self.lp_calls = 0
         self.lp_seconds = 0.0
         self.iterations = 0
-        self.selectable = np.zeros(self.n, dtype=bool)
-        self._initial_panels()
-        self.swap = SwapSearch(self.n, self.model.constraints, self.selectable)
         self.heuristic_columns = 0
+        self.selectable = np.zeros(self.t, dtype=bool)
+        self._initial_panels()
+        self.swap = SwapSearch(self.t, self.types.constraints, self.selectable)
         self._build_lp()
 
-    # -- initial panels -------------------------------------------------------------------
-    def _add_panel(self, members: Sequence[int]) -> bool:
-        """Queue a panel as a new LP row; False if it is already a row (or queued)."""
-        key = tuple(sorted(members))
-        j = self.panel_index.get(key)
-        if j is None:
-            j = len(self.panels)
-            self.panel_index[key] = j
-            self.panels.append(key)
-            self.in_lp.append(False)
-        if self.in_lp[j]:
+    # -- panels ---------------------------------------------------------------------------------
+    def _add_panel(self, counts: np.ndarray) -> bool:
+        """Queue a type panel as a new LP column; False if it is already known."""
+        c = np.asarray(counts, dtype=np.int64)
+        key = tuple(int(t) for t in np.repeat(np.arange(self.t), c))
+        if key in self.panel_index:
             return False
-        self.in_lp[j] = True
+        j = len(self.panels)
+        self.panel_index[key] = j
+        self.panels.append(key)
+        if j >= len(self.counts):
+            self.counts = np.concatenate([self.counts, np.zeros_like(self.counts)])
+        self.counts[j] = c
         self.pending.append(j)
         return True
 
-    def _initial_panels(self) -> None:
-        """Coverage phase: find panels until every selectable person is in one.
+    def panel_values(self, w: FloatArray) -> FloatArray:
+        """``w . x(P)`` for every known panel."""
+        return np.asarray(self.counts[: len(self.panels)] @ w, dtype=np.float64)
 
-        Maximising the number of not-yet-covered people (plus small random noise for
-        diversity) either covers someone new or proves that nobody left is in any panel.
+    def _initial_panels(self) -> None:
+        """Coverage phase: find panels until every selectable type is in one.
+
+        Maximising the number of not-yet-covered types (plus noise below 1/2 in total for
+        diversity) either covers a new type or proves that no type left is in any panel.
         """
-        n = self.n
         covered = self.selectable
+        k = max(1, self.instance.k)
         while True:
-            w = np.array(
-                [
-                    1.0 + 0.01 * self.rng.random() if not covered[i] else 0.01 * self.rng.random()
-                    for i in range(n)
-                ]
-            )
+            w = np.array([self.rng.random() * 0.5 / k for _ in range(self.t)])
+            w[~covered] += self.inv_sizes[~covered]
             sol = self.model.solve(w)
             if sol is None:
                 if not self.panels:
                     raise InfeasibleInstanceError("no panel satisfies the quotas")
                 break
-            members, _, _ = sol
-            new = [i for i in members if not covered[i]]
-            self._add_panel(members)
-            if not new:
-                # best panel covers nobody new: the remaining people are in no valid panel
-                break
+            x = sol[0]
+            new = np.flatnonzero((x > 0) & ~covered)
+            self._add_panel(x)
+            if len(new) == 0:
+                break  # best panel covers nobody new: the rest are in no valid panel
             covered[new] = True
             if covered.all():
                 break
-        # a few random panels for diversity of the starting set
-        for _ in range(min(10, max(2, n // max(1, self.instance.k)))):
-            w = np.array([self.rng.random() for _ in range(n)])
+        for _ in range(min(10, max(2, self.n // k))):
+            w = np.array([self.rng.random() for _ in range(self.t)])
             w[~covered] = 0.0
             sol = self.model.solve(w)
             if sol is not None:
                 self._add_panel(sol[0])
 
-    # -- dual LP ------------------------------------------------------------------------------
+    # -- primal LP ------------------------------------------------------------------------------
     def _build_lp(self) -> None:
-        """Dual LP (D): columns y_0..y_{n-1}, yhat; row 0 is normalisation, then panels."""
-        n = self.n
         h = new_highs()
         h.setOptionValue("primal_feasibility_tolerance", 1e-10)
         h.setOptionValue("dual_feasibility_tolerance", 1e-10)
-        upper = np.where(self.selectable, INF, 0.0)
+        h.setOptionValue("simplex_strategy", SIMPLEX_STRATEGY)
+        h.changeObjectiveSense(highspy.ObjSense.kMaximize)
+        # column 0: z
         h.addCols(
-            n + 1,
-            np.concatenate([np.zeros(n), [1.0]]),
-            np.concatenate([np.zeros(n), [-INF]]),
-            np.concatenate([upper, [INF]]),
+            1,
+            np.array([1.0]),
+            np.array([0.0]),
+            np.array([INF]),
             0,
-            np.zeros(n + 1, dtype=np.int32),
+            np.zeros(1, dtype=np.int32),
             np.zeros(0, dtype=np.int32),
             np.zeros(0),
         )
-        sel = [i for i in range(n) if self.selectable[i]]
-        add_rows(h, [(1.0, 1.0, sel, [1.0] * len(sel))])
+        rows: list[tuple[float, float, list[int], list[float]]] = [(1.0, 1.0, [], [])]
+        for t in range(self.t):
+            if self.selectable[t]:
+                rows.append((0.0, INF, [0], [-1.0]))
+            else:
+                rows.append((0.0, INF, [], []))
+        add_rows(h, rows)
         self.h = h
-        self._sync_rows()
-        self.fixed = np.zeros(n, dtype=bool)
-        self.fixed[~self.selectable] = True
-        self.fixed_value = np.zeros(n)
+        self.fixed = ~self.selectable.copy()
+        self.fixed_value = np.zeros(self.t)
+        self.fixed_value_relaxed = np.zeros(self.t)
+        self._sync_cols()
 
-    def _sync_rows(self) -> None:
-        new = [self.panels[j] for j in self.pending]
-        add_rows(
-            self.h,
-            [(0.0, INF, [*p, self.n], [-1.0] * len(p) + [1.0]) for p in new],
+    def _sync_cols(self) -> None:
+        if not self.pending:
+            return
+        starts: list[int] = []
+        idx: list[int] = []
+        val: list[float] = []
+        for j in self.pending:
+            starts.append(len(idx))
+            c = self.counts[j]
+            nz = np.flatnonzero(c)
+            idx.append(0)
+            val.append(1.0)
+            idx.extend((nz + 1).tolist())
+            val.extend((c[nz] * self.inv_sizes[nz]).tolist())
+        m = len(self.pending)
+        self.h.addCols(
+            m,
+            np.zeros(m),
+            np.zeros(m),
+            np.full(m, INF),
+            len(idx),
+            np.array(starts, dtype=np.int32),
+            np.array(idx, dtype=np.int32),
+            np.array(val, dtype=np.float64),
         )
-        self.lp_rows.extend(self.pending)
         self.pending = []
 
-    def _prune_rows(self, y: FloatArray, yhat: float) -> None:
-        """Drop LP rows of panels that are slack (zero weight) once the LP gets large.
-
-        Dropped panels stay in the pool and are re-added by pricing when they become violated.
-        """
-        limit = max(2000, 10 * (self.n + 1))
-        if len(self.lp_rows) <= limit:
-            return
-        duals = np.abs(np.asarray(self.h.getSolution().row_dual)[1:])
-        arr = np.array([self.panels[j] for j in self.lp_rows], dtype=np.int64)
-        slack = yhat - y[arr].sum(axis=1)
-        drop = np.flatnonzero((slack > 1e-7) & (duals < 1e-12))
-        if len(drop) < len(self.lp_rows) // 4:
-            return
-        self.h.deleteRows(len(drop), (drop + 1).astype(np.int32))
-        dropped = set(drop.tolist())
-        for r in drop:
-            self.in_lp[self.lp_rows[int(r)]] = False
-        self.lp_rows = [j for r, j in enumerate(self.lp_rows) if r not in dropped]
-
-    def fix(self, people: Sequence[int], value: float) -> None:
-        """Fix ``people`` at probability ``value`` (constraint pi_i >= value in the primal)."""
-        for i in people:
-            self.fixed[i] = True
-            self.fixed_value[i] = value
-            self.h.changeColCost(i, -max(0.0, value - FIX_RELAXATION))
-            self.h.changeCoeff(0, i, 0.0)
+    def fix(self, types: Sequence[int], value: float) -> None:
+        """Fix ``types`` at probability ``value`` (constraint pi_t >= value in the primal)."""
+        for t in types:
+            self.fixed[t] = True
+            self.fixed_value[t] = value
+            self.fixed_value_relaxed[t] = max(0.0, value - FIX_RELAXATION)
+            self.h.changeCoeff(t + 1, 0, 0.0)
+            self.h.changeRowBounds(t + 1, max(0.0, value - FIX_RELAXATION), INF)
 
     def _solve_lp(self) -> tuple[FloatArray, float, float]:
         self.lp_calls += 1
@@ -308,92 +332,133 @@ class _ColumnGeneration:
         self.lp_seconds += time.perf_counter() - t0
         status = self.h.getModelStatus()
         if status != highspy.HighsModelStatus.kOptimal:
-            raise RuntimeError(f"dual LP not optimal: {self.h.modelStatusToString(status)}")
+            raise RuntimeError(f"master LP not optimal: {self.h.modelStatusToString(status)}")
         sol = self.h.getSolution()
-        x = np.asarray(sol.col_value)
-        return (
-            x[: self.n].copy(),
-            float(x[self.n]),
-            float(self.h.getInfo().objective_function_value),
-        )
+        rd = np.asarray(sol.row_dual)
+        y = np.maximum(-rd[1:], 0.0)
+        return y, float(rd[0]), float(self.h.getInfo().objective_function_value)
 
     def primal_lambda(self) -> FloatArray:
-        """Panel probabilities = row duals of the panel rows of (D)."""
-        duals = np.abs(np.asarray(self.h.getSolution().row_dual)[1:])
-        duals[duals < 1e-13] = 0.0
-        s = duals.sum()
+        """Panel probabilities (column values of the LP), normalised."""
+        lam = np.asarray(self.h.getSolution().col_value)[1 : len(self.panels) + 1].copy()
+        lam[lam < 1e-13] = 0.0
+        s = lam.sum()
         if s <= 0:
-            raise RuntimeError("dual LP returned no primal distribution")
-        return np.asarray(duals / s, dtype=np.float64)
+            raise RuntimeError("master LP returned no distribution")
+        return np.asarray(lam / s, dtype=np.float64)
 
+    # -- column generation --------------------------------------------------------------------
     def solve_level(self, level: int, max_iterations: int = 100_000) -> LevelReport:
-        """Run constraint generation to optimality for the current set of unfixed people."""
+        """Run column generation to optimality for the current set of unfixed types.
+
+        Pricing uses *Wentges smoothing*: the weights priced are ``alpha * center + (1 - alpha)
+        * y`` where ``center`` is the dual vector with the best (lowest) Lagrangian bound seen so
+        far and ``y`` the current LP dual.  Any ``y >= 0`` with ``sum_{unfixed} y = 1`` gives the
+        bound ``max_P y.x(P) - sum_{fixed} y_t p_t >= OPT`` (the pricing MIP's dual bound is used
+        for the max), and a convex combination of two such vectors is again one, so every exact
+        pricing call yields a valid bound.  A smoothed pricing that finds no column improving the
+        LP (*mispricing*) is repeated with less smoothing; with ``alpha = 0`` it is the plain
+        certificate.  The level stops when the LP value reaches the best bound.
+        """
         t0 = time.perf_counter()
         its = 0
+        best_bound = INF
+        center: FloatArray | None = None
+        alpha = SMOOTHING
+        obj = 0.0
         while True:
             its += 1
             self.iterations += 1
             y, yhat, obj = self._solve_lp()
-            y = np.maximum(y, 0.0)
-            self._prune_rows(y, yhat)
-            if self._heuristic_pricing(y, yhat):
-                logger.debug(
-                    "level %d it %d obj %.9f heuristic rows %d", level, its, obj, len(self.panels)
-                )
-                continue
-            sol = self.model.solve(y)
-            assert sol is not None
-            members, value, bound = sol
-            gap = max(0.0, bound - yhat)
+            self.last_y = y
+            if obj >= best_bound - CONVERGENCE_TOL or its > max_iterations:
+                break
+            w_out = y * self.inv_sizes
+            if center is None and its > 1:
+                # exact pricing once at the start of a level: first bound and centre
+                sol = self.model.solve(w_out, rel_gap=SMOOTH_MIP_GAP)
+                assert sol is not None
+                best_bound = min(best_bound, sol[2] - self._fixed_term(y))
+                center = y.copy()
+                if obj >= best_bound - CONVERGENCE_TOL:
+                    break
+            a = alpha if center is not None else 0.0
+            added = False
+            while True:
+                y_sep = y if center is None or a == 0.0 else a * center + (1.0 - a) * y
+                w_sep = y_sep * self.inv_sizes
+                if self._heuristic_pricing(w_sep, w_out, yhat):
+                    added = True
+                    break
+                sol = self.model.solve(w_sep, rel_gap=SMOOTH_MIP_GAP if a > 0 else None)
+                assert sol is not None
+                x, _, mip_bound = sol
+                bound = mip_bound - self._fixed_term(y_sep)
+                if bound < best_bound:
+                    best_bound = bound
+                    center = y_sep.copy()
+                if float(w_out @ x) > yhat + PRICING_EPS and self._add_panel(x):
+                    self._sync_cols()
+                    added = True
+                    break
+                if a == 0.0:
+                    # plain pricing found nothing: the LP is optimal up to the MIP's gap
+                    best_bound = min(best_bound, obj + max(0.0, mip_bound - yhat))
+                    break
+                a = 0.0 if a < 0.2 else a / 2  # mispricing: smooth less
             logger.debug(
-                "level %d it %d obj %.9f mip gap %.3g rows %d",
+                "level %d it %d obj %.9f bound %.9f alpha %.2f cols %d",
                 level,
                 its,
                 obj,
-                gap,
+                best_bound,
+                a,
                 len(self.panels),
             )
-            if its >= max_iterations:
-                break
-            if value > yhat + PRICING_EPS and self._add_panel(members):
-                self._sync_rows()
-                continue
-            break  # optimal (or numerically converged: best panel already present)
+            if not added:
+                break  # optimal (or numerically converged: best panel already present)
+        gap = max(0.0, best_bound - obj) if np.isfinite(best_bound) else 0.0
         return LevelReport(level, obj, obj + gap, gap, its, 0, time.perf_counter() - t0)
 
-    def _heuristic_pricing(self, y: FloatArray, yhat: float, starts: int = HEUR_STARTS) -> bool:
-        """Add improving panels found by swap local search; True if any was added."""
-        arr = np.array(self.panels, dtype=np.int64)
-        values = y[arr].sum(axis=1)
+    def _fixed_term(self, y: FloatArray) -> float:
+        return float(y[self.fixed] @ self.fixed_value_relaxed[self.fixed])
+
+    def _heuristic_pricing(
+        self, w_sep: FloatArray, w_out: FloatArray, yhat: float, starts: int = HEUR_STARTS
+    ) -> bool:
+        """Swap local search from the best known panels for weights ``w_sep``; add the results
+        that improve the LP (weights ``w_out`` beat ``yhat``).  True if any was added."""
+        values = self.panel_values(w_sep)
         order = np.argsort(-values)[:starts]
         added = False
-        # column pool: re-add previously dropped panels that are violated again
         for j in order:
-            if values[j] > yhat + PRICING_EPS and not self.in_lp[int(j)]:
-                added |= self._add_panel(self.panels[int(j)])
-        for j in order:
-            cand = self.swap.improve(self.panels[int(j)], y)
-            if y[cand].sum() > yhat + PRICING_EPS and self._add_panel(cand):
+            cand = self.swap.improve_counts(self.counts[int(j)].astype(np.int64), w_sep, self.sizes)
+            if float(w_out @ cand) > yhat + PRICING_EPS and self._add_panel(cand):
                 added = True
                 self.heuristic_columns += 1
         if added:
-            self._sync_rows()
+            self._sync_cols()
         return added
 
     def last_duals(self) -> FloatArray:
-        return np.asarray(self.h.getSolution().col_value)[: self.n]
+        return self.last_y
+
+    def fixed_people(self, types: Sequence[int] | np.ndarray) -> int:
+        return int(sum(int(self.sizes[int(t)]) for t in types))
 
     def distribution(self, method: str, levels: list[LevelReport], t0: float) -> Distribution:
         lam = self.primal_lambda()
-        support = [j for j in range(len(lam)) if lam[j] > 0]
-        probs = lam[support] / lam[support].sum()
-        marg = np.zeros(self.n)
         ids = [p.id for p in self.people]
+        merged: dict[tuple[int, ...], float] = {}
+        for j in np.flatnonzero(lam > 0):
+            for panel, pr in expand_panel(self.types, self.counts[int(j)], float(lam[j])):
+                merged[panel] = merged.get(panel, 0.0) + pr
+        total = sum(merged.values())
+        marg = np.zeros(self.n)
         items: list[tuple[tuple[str, ...], float]] = []
-        for j, pr in zip(support, probs, strict=True):
-            panel = self.panels[self.lp_rows[j]]
-            marg[list(panel)] += pr
-            items.append((tuple(sorted(ids[i] for i in panel)), float(pr)))
+        for panel, pr in merged.items():
+            marg[list(panel)] += pr / total
+            items.append((tuple(sorted(ids[i] for i in panel)), pr / total))
         items.sort()
         report = SolveReport(
             method=method,
@@ -404,40 +469,46 @@ class _ColumnGeneration:
             panels_generated=len(self.panels),
             seconds=time.perf_counter() - t0,
         )
+        type_of = self.types.type_of
         return Distribution(
             panels=tuple(p for p, _ in items),
             probabilities=tuple(pr for _, pr in items),
             marginals={ids[i]: float(marg[i]) for i in range(self.n)},
-            unselectable=tuple(sorted(ids[i] for i in range(self.n) if not self.selectable[i])),
+            unselectable=tuple(
+                sorted(ids[i] for i in range(self.n) if not self.selectable[type_of[i]])
+            ),
             report=report,
             k=self.instance.k,
+            extra={"types": self.t},
         )
 
 
-def maximin(instance: Instance, *, seed: int | None = None) -> Distribution:
+def maximin(instance: Instance, *, seed: int | None = None, aggregate: bool = True) -> Distribution:
     """Distribution maximising the minimum selection probability (one leximin level).
 
     Fast preview: a single column-generation run.  People in no valid panel are ignored for the
-    minimum (they get 0 and are listed in ``unselectable``).
+    minimum (they get 0 and are listed in ``unselectable``).  ``aggregate=False`` solves the
+    person-level model without merging interchangeable people (for cross-checks).
     """
     t0 = time.perf_counter()
-    cg = _ColumnGeneration(instance, seed)
+    cg = _ColumnGeneration(instance, seed, aggregate=aggregate)
     rep = cg.solve_level(1)
     y = cg.last_duals()
-    fixed = int(np.sum((y > DUAL_FIX_THRESHOLD) & ~cg.fixed))
+    fixed = cg.fixed_people(np.flatnonzero((y > DUAL_FIX_THRESHOLD) & ~cg.fixed))
     rep = LevelReport(
         rep.level, rep.value, rep.dual_bound, rep.gap, rep.iterations, fixed, rep.seconds
     )
     return cg.distribution("maximin", [rep], t0)
 
 
-def leximin(instance: Instance, *, seed: int | None = None) -> Distribution:
+def leximin(instance: Instance, *, seed: int | None = None, aggregate: bool = True) -> Distribution:
     """LEXIMIN-optimal distribution by iterated maximin with column generation.
 
     See the module docstring for the algorithm and the certificate in ``report.levels``.
+    ``aggregate=False`` solves the person-level model (for cross-checks).
     """
     t0 = time.perf_counter()
-    cg = _ColumnGeneration(instance, seed)
+    cg = _ColumnGeneration(instance, seed, aggregate=aggregate)
     levels: list[LevelReport] = []
     level = 0
     while not cg.fixed.all():
@@ -452,7 +523,13 @@ def leximin(instance: Instance, *, seed: int | None = None) -> Distribution:
         remaining = int(unfixed.sum()) - len(to_fix)
         levels.append(
             LevelReport(
-                rep.level, value, rep.dual_bound, rep.gap, rep.iterations, len(to_fix), rep.seconds
+                rep.level,
+                value,
+                rep.dual_bound,
+                rep.gap,
+                rep.iterations,
+                cg.fixed_people(to_fix),
+                rep.seconds,
             )
         )
         if remaining == 0:

@@ -368,7 +368,11 @@ def test_verify_tampered_index_commitment_selected_draw() -> None:
     data["commitment"] = "0" * 64
     assert codes(data) == {"commitment_mismatch"}
     data = copy.deepcopy(lottery_file())
-    data["draw"] = {"kind": "decimal", "input": "074"}
+    slots = data["panels"]
+    assert isinstance(slots, list)
+    # another slot holding the same panel as slot 73, so only the index disagrees
+    same = next(j for j in range(1000) if j != 73 and slots[j] == slots[73])
+    data["draw"] = {"kind": "decimal", "input": f"{same:03d}"}
     assert codes(data) == {"index_mismatch"}
     data = copy.deepcopy(lottery_file())
     panels = data["panels"]
