@@ -1,5 +1,6 @@
 import csv
 import json
+import math
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -50,6 +51,12 @@ def _ctx(request: HttpRequest, jury: Jury, tab: str, **extra) -> dict:
         "can_manage": has_perm(request.membership, "jury.manage"),  # type: ignore[attr-defined]
         **extra,
     }
+
+
+def _int_param(value: str | None) -> int:
+    """An id from a form field; anything that is not a small positive integer becomes 0."""
+    value = (value or "").strip()
+    return int(value) if value.isdigit() and len(value) < 18 else 0
 
 
 def _error_list(exc: ValidationError) -> list[str]:
@@ -272,14 +279,20 @@ def _int_or_none(value: str | None) -> int | None:
     value = (value or "").strip()
     if not value:
         return None
-    return int(value)
+    number = int(value)
+    if not 0 <= number <= 10_000:
+        raise ValueError(value)
+    return number
 
 
 def _float_or_none(value: str | None) -> float | None:
     value = (value or "").strip().replace(",", ".").rstrip("%").strip()
     if not value:
         return None
-    return float(value)
+    number = float(value)
+    if not math.isfinite(number) or number > 1e6:
+        raise ValueError(value)
+    return number
 
 
 @organisation_view("jury.manage")
@@ -444,7 +457,7 @@ def lottery_action(request: HttpRequest, pk: int) -> HttpResponse:
                 request, _("LEXIMIN computation started. This page updates when it is ready.")
             )
         elif action == "commit":
-            run = jury.runs.filter(pk=request.POST.get("run") or 0).first()
+            run = jury.runs.filter(pk=_int_param(request.POST.get("run"))).first()
             if run is None:
                 raise ValidationError(_("Compute the LEXIMIN lottery first."))
             services.draw_commit(jury=jury, run=run, actor=request.user)  # type: ignore[arg-type]
@@ -882,7 +895,7 @@ def member(request: HttpRequest, token: str) -> HttpResponse:
                     return redirect("juries:member_done")
             elif action == "vote":
                 rec = jury.recommendations.filter(
-                    pk=request.POST.get("recommendation") or 0
+                    pk=_int_param(request.POST.get("recommendation"))
                 ).first()
                 form = VoteForm(request.POST)
                 if rec is None or not form.is_valid():

@@ -475,3 +475,72 @@ def test_published_statement_has_a_public_link_without_names(client, coordinator
     assert anonymous.get(reverse("juries:public_statement", args=["nope"])).status_code == 404
     page = coordinator.get(reverse("juries:statement", args=[org.slug, jury.pk])).content.decode()
     assert reverse("juries:public_statement", args=[jury.public_token]) in page
+
+
+GARBAGE = ["", "abc", "-1", "1e999", "nan", "9" * 40, "<script>", "0x10", "1.5", "inf"]
+
+
+def test_garbage_input_never_gives_a_server_error(client, coordinator):
+    org = coordinator.membership.organisation
+    jury = jury_with_pool(organisation=org)
+    base = (org.slug, jury.pk)
+    for value in GARBAGE:
+        posts = [
+            (
+                reverse("juries:quotas", args=base),
+                {
+                    "q-1-0-min": value,
+                    "q-1-0-max": value,
+                    "q-1-0-share": value,
+                    "reason": "x",
+                    "action": "proportional",
+                },
+            ),
+            (
+                reverse("juries:quotas", args=base),
+                {"q-1-0-min": value, "q-1-1-share": value, "reason": value, "action": "save"},
+            ),
+            (reverse("juries:lottery_action", args=base), {"action": "commit", "run": value}),
+            (
+                reverse("juries:lottery_action", args=base),
+                {"action": "draw", "kind": value, "digits": value},
+            ),
+            (reverse("juries:lottery_action", args=base), {"action": "void", "reason": value}),
+            (
+                reverse("juries:pool", args=base),
+                {"action": "exclude", "pseudonym": value, "excluded": "on", "reason": value},
+            ),
+            (reverse("juries:pool", args=base), {"action": "values", "text": value}),
+            (reverse("juries:recommendations", args=base), {"title": value, "body": value}),
+            (reverse("juries:statement", args=base), {"intro": value}),
+        ]
+        for url, data in posts:
+            status = coordinator.post(url, data).status_code
+            assert status in (200, 302, 404), (url, data, status)
+    anonymous = type(client)()
+    assert anonymous.get(reverse("juries:member", args=["x" * 500])).status_code == 404
+    assert anonymous.get(reverse("juries:create", args=[org.slug]) + "?path=abc").status_code == 302
+    assert (
+        coordinator.get(reverse("juries:create", args=[org.slug]) + "?path=abc").status_code == 404
+    )
+
+
+def test_juror_vote_with_garbage_recommendation_id_is_a_message(
+    client, django_capture_on_commit_callbacks
+):
+    jury, _draw = drawn_jury()
+    with django_capture_on_commit_callbacks(execute=True):
+        members_invite(jury=jury, actor=None)
+    token = (
+        next(line for line in mail.outbox[0].body.splitlines() if "/jury/m/" in line)
+        .rsplit("/jury/m/", 1)[1]
+        .strip("/")
+    )
+    url = reverse("juries:member", args=[token])
+    client.post(url, {"action": "accept"})
+    for value in GARBAGE:
+        response = client.post(
+            url, {"action": "vote", "recommendation": value, "level": value}, follow=True
+        )
+        assert response.status_code == 200
+        assert "Valitse yksi viidestä vaihtoehdosta." in response.content.decode()
