@@ -264,3 +264,37 @@ def test_next_round_keeps_log_entries(path):
         LogEntry.objects.filter(experiment__round_number=2).values_list("kind", flat=True).get()
         == "next_round"
     )
+
+
+def test_rollup_sums_counts_and_money_averages_percent_and_counts_yes(path):
+    from polku.experiments.models import MeasureType
+
+    count = MeasureTypeFactory(path=path, name="tavoitettu")
+    money = MeasureTypeFactory(path=path, name="kerätty", kind=MeasureType.Kind.MONEY)
+    pct = MeasureTypeFactory(path=path, name="tyytyväisiä", kind=MeasureType.Kind.PERCENT)
+    yes = MeasureTypeFactory(path=path, name="jatkuu", kind=MeasureType.Kind.YES_NO)
+    targets = {count: 10, money: 100, pct: 80, yes: 1}
+    a = services.experiment_create(path=path, unit=units(path)["Oulu"], title="A", targets=targets)
+    b = services.experiment_create(path=path, unit=units(path)["Pori"], title="B", targets=targets)
+
+    def report(e, slot, **values):
+        ms = {m.measure_type.name: m.pk for m in e.measures.select_related("measure_type")}
+        services.checkin_submit(
+            experiment=e, slot=slot, values={ms[k]: v for k, v in values.items()}
+        )
+
+    report(a, dt.date(2027, 1, 1), tavoitettu=4, kerätty="50,50", tyytyväisiä=60, jatkuu=0)
+    report(a, dt.date(2027, 2, 1), tavoitettu=3, kerätty=20, tyytyväisiä=90, jatkuu=1)
+    report(b, dt.date(2027, 1, 1), tavoitettu=5, tyytyväisiä=70, jatkuu=0)
+    rows = {r.measure_type.name: r for r in selectors.path_rollup(path=path)}
+    assert {name: r.total for name, r in rows.items()} == {
+        "tavoitettu": Decimal(12),
+        "kerätty": Decimal("70.50"),
+        "tyytyväisiä": Decimal("80.0"),  # mean of the latest values 90 and 70
+        "jatkuu": Decimal(1),  # experiments whose latest answer is yes
+    }
+    assert rows["tavoitettu"].by_unit == [
+        ("Oulu", Decimal(7), Decimal(10)),
+        ("Pori", Decimal(5), Decimal(10)),
+    ]
+    assert rows["kerätty"].by_unit[1] == ("Pori", None, Decimal(100))
