@@ -121,7 +121,8 @@ async def drive(args, port: int, room: dict, server_pid: int) -> dict:
         phone = Phone(base, code)
         phone.skip_snapshots = True
         try:
-            phone.cookie = await http_join(host, port, code)
+            if not args.no_page:
+                phone.cookie = await http_join(host, port, code)
             await asyncio.wait_for(phone.start(), 60)
         except Exception:
             failures["join"] += 1
@@ -238,6 +239,14 @@ def main() -> None:
     )
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--verbose", action="store_true")
+    parser.add_argument(
+        "--ws", default="websockets", help="uvicorn websocket implementation (serve.sh: websockets)"
+    )
+    parser.add_argument(
+        "--no-page",
+        action="store_true",
+        help="skip GET /j/<code>/ (the websocket join issues the token): isolates websocket cost",
+    )
     parser.add_argument("--profile", default="", help="write a cProfile of the server here")
     args = parser.parse_args()
     nofile = raise_nofile()
@@ -261,7 +270,7 @@ def main() -> None:
          "import sys, uvicorn; sys.argv=['uvicorn']+sys.argv[1:]; "
          + (f"import cProfile; cProfile.run('uvicorn.main()', {args.profile!r})" if args.profile else "uvicorn.main()"),
          "config.asgi:application", "--host", "127.0.0.1", "--port", str(port),
-         "--ws", "websockets", "--lifespan", "off", "--no-access-log",
+         "--ws", args.ws, "--lifespan", "off", "--no-access-log",
          "--timeout-graceful-shutdown", "3", "--log-level", "warning", "--backlog", "4096"],
         cwd=ROOT, env=env, start_new_session=True,
     )  # fmt: skip

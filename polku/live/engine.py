@@ -247,6 +247,7 @@ class Room:
         self._console_sent = 0.0
         self._console_rev: Any = -1
         self.view_version = 0  # bumps when any client's view may have changed
+        self._phone_cache: tuple[Any, Any, str] = (None, None, "")
         self._views_sent = -1
         self._reset()
 
@@ -677,7 +678,11 @@ class Room:
         self.presence_rev += 1
         await conn.send({"t": "welcome", **self._welcome(conn)})
         await self.send_view(conn)
-        await conn.send(self.snapshot_for(conn))
+        if conn.audience == "phone":
+            with contextlib.suppress(Exception):
+                await conn.send_text(self.phone_snapshot_cached()[1])
+        else:
+            await conn.send(self.snapshot_for(conn))
         if conn.audience == "phone" and self.current is not None:
             await self.send_me(conn, self.current)
 
@@ -738,6 +743,15 @@ class Room:
 
     def _base_snapshot(self) -> dict[str, Any]:
         return {"t": "snapshot", "v": PROTOCOL_VERSION, "rev": self.rev, "seq": self.seq}
+
+    def phone_snapshot_cached(self) -> tuple[dict[str, Any], str]:
+        """The phone snapshot and its JSON, built at most once per room revision (joins in a
+        big room would otherwise rebuild it for every phone)."""
+        key = (self.rev, self.current)
+        if self._phone_cache[0] != key:
+            snap = self.phone_snapshot()
+            self._phone_cache = (key, snap, dumps(snap))
+        return self._phone_cache[1], self._phone_cache[2]
 
     def phone_snapshot(self) -> dict[str, Any]:
         slot = self.slots.get(self.current) if self.current else None
@@ -833,12 +847,11 @@ class Room:
             now - self._phone_sent >= interval or view_changed
         ):
             self._phone_rev = self.rev
-            snap = self.phone_snapshot()
+            snap, text = self.phone_snapshot_cached()
             body = orjson.dumps(snap["activity"]) + orjson.dumps(snap["data"])
             if body != self._phone_bytes or view_changed:
                 self._phone_bytes = body
                 self._phone_sent = now
-                text = dumps(snap)
                 for conn in list(self.conns["phone"]):
                     conn.push(text)
 
