@@ -25,6 +25,7 @@ def _conflict_label(text: str) -> str:
     attribute, sep, rest = text.partition("=")
     if not sep or attribute.startswith("max_per_team"):
         return text
+    rest = rest.replace(" >= ", " ≥ ").replace(" <= ", " ≤ ")
     return f"{attribute_text(attribute)} = {rest}"
 
 
