@@ -151,12 +151,20 @@ def distribution_from_result(result: Mapping[str, Any], k: int) -> Distribution:
     )
 
 
+#: Seconds the core may spend improving the rounding with its integer program. The commit
+#: happens while the facilitator waits; the largest-remainder start is kept if time runs out
+#: and the resulting maximum deviation is reported either way.
+ROUNDING_TIME_LIMIT = 3.0
+
+
 def round_to_uniform(
     result: Mapping[str, Any], *, k: int, m: int = DEFAULT_LOTTERY_SIZE
 ) -> Lottery:
     """Round a stored run result to M equally likely slots (the core's deviation-minimising
     rounding)."""
-    return round_distribution(distribution_from_result(result, k), m)
+    return round_distribution(
+        distribution_from_result(result, k), m, time_limit=ROUNDING_TIME_LIMIT
+    )
 
 
 # -- public draw ------------------------------------------------------------------------------
