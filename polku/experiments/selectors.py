@@ -106,6 +106,17 @@ def topic_suggestions(*, path: Path) -> list[str]:
     return list(seen)
 
 
+def what_works(*, path: Path) -> list[str]:
+    """What already works, as collected in the path's workshops (to build experiments on)."""
+    from polku.activities.models import ActivityResult
+
+    return list(
+        ActivityResult.objects.filter(path=path, kind="what_works")
+        .order_by("slot__workshop_day__starts_at", "slot__position", "position")
+        .values_list("text", flat=True)[:50]
+    )
+
+
 def experiment_get(*, path: Path, pk: int) -> Experiment:
     experiment = (
         path.experiments.select_related(

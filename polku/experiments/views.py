@@ -246,6 +246,7 @@ def experiment_edit(request: HttpRequest, path_pk: int, pk: int | None = None) -
             "experiment": experiment,
             "form": form,
             "topics": selectors.topic_suggestions(path=path),
+            "what_works": selectors.what_works(path=path),
             "no_measures": not measure_types,
             "can_manage": has_perm(request.membership, "experiment.manage"),  # type: ignore[attr-defined]
         },

@@ -326,3 +326,18 @@ def test_team_member_email_needs_consent_and_member_can_be_removed(client, world
     )
     client.post(action, {"action": "remove_member", "member": member.pk})
     assert not world["experiment"].members.exists()
+
+
+def test_plan_form_lists_what_already_works_from_the_workshops(client, world):
+    from polku.activities.models import ActivityResult
+    from polku.core.tests.factories import AgendaSlotFactory, WorkshopDayFactory
+
+    slot = AgendaSlotFactory(workshop_day=WorkshopDayFactory(path=world["path"]))
+    ActivityResult.objects.create(
+        path=world["path"], slot=slot, activity_type="what_works", kind="what_works",
+        text="Mentori soittaa viikon päästä",
+    )  # fmt: skip
+    login(client, world, Role.FACILITATOR)
+    page = client.get(url(world, "create")).content.decode()
+    assert "Mikä jo toimii tällä polulla (työpajoista)" in page
+    assert "<li>Mentori soittaa viikon päästä</li>" in page
