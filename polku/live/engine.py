@@ -248,6 +248,8 @@ class Room:
         self._console_rev: Any = -1
         self.view_version = 0  # bumps when any client's view may have changed
         self._phone_cache: tuple[Any, Any, str] = (None, None, "")
+        self._phone_last_text = ""
+        self._phone_last_view = -1
         self._views_sent = -1
         self._reset()
 
@@ -644,6 +646,7 @@ class Room:
                 self.participants[info.token_hash] = info
                 self.new_participants[info.token_hash] = info
         self._phone_rev = self._screen_rev = self._console_rev = -1
+        self._phone_last_text = ""
         self.view_version += 1
         for conn in self.all_conns():
             conn.view_key = None
@@ -679,8 +682,11 @@ class Room:
         await conn.send({"t": "welcome", **self._welcome(conn)})
         await self.send_view(conn)
         if conn.audience == "phone":
+            # a joining phone gets the snapshot the room last broadcast (≤ 1 s old; a newer
+            # one follows at the next tick if anything changed) instead of a fresh build
+            text = self._phone_last_text if self._phone_last_view == self.view_version else ""
             with contextlib.suppress(Exception):
-                await conn.send_text(self.phone_snapshot_cached()[1])
+                await conn.send_text(text or self.phone_snapshot_cached()[1])
         else:
             await conn.send(self.snapshot_for(conn))
         if conn.audience == "phone" and self.current is not None:
@@ -852,6 +858,7 @@ class Room:
             if body != self._phone_bytes or view_changed:
                 self._phone_bytes = body
                 self._phone_sent = now
+                self._phone_last_text, self._phone_last_view = text, self.view_version
                 for conn in list(self.conns["phone"]):
                     conn.push(text)
 
