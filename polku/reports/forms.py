@@ -1,5 +1,6 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from polku.reports.models import ShareLink
 from polku.reports.summary import SUMMARY_SECTIONS, section_label
@@ -18,7 +19,7 @@ class ShareLinkForm(forms.Form):
         initial=[ShareLink.Section.GOAL, ShareLink.Section.RESULTS],
     )
     expires_on = forms.DateField(
-        label=_("Valid until"),
+        label=pgettext_lazy("share link", "Valid until"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
         help_text=_("Leave empty for a link that works until you revoke it."),

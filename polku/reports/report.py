@@ -10,6 +10,7 @@ from types import SimpleNamespace
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from polku.paths.models import Path
 from polku.reports import metrics, participation, selectors
@@ -19,7 +20,7 @@ FUNNEL_LABELS = {
     "topics": _("Topics raised"),
     "prioritised": _("Topics prioritised"),
     "experiments": _("Experiments"),
-    "reported": _("Reported"),
+    "reported": pgettext_lazy("funnel step", "Reported"),
     "reached_target": _("Reached the target"),
     "adopted_elsewhere": _("Copied by another unit"),
 }
