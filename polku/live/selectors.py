@@ -49,11 +49,13 @@ def room_data(*, code: str) -> RoomData | None:
         for s in day.agenda_slots.all()
     ]
     units = [{"id": u.pk, "name": u.name} for u in day.path.units.order_by("name")]
-    events = list(
-        LiveEvent.objects.filter(workshop_day=day)
+    events: list[dict[str, Any]] = [
+        dict(row)
+        for row in LiveEvent.objects.filter(workshop_day=day)
         .order_by("id")
         .values("slot_id", "actor", "client_id", "kind", "data", "name", "unit_id_tag")
-    )
+        .iterator(chunk_size=5000)
+    ]
     return RoomData(
         day_id=day.pk,
         code=day.join_code,
@@ -64,11 +66,12 @@ def room_data(*, code: str) -> RoomData | None:
         slots=slots,
         units=units,
         events=events,
-        participants=list(
-            Participant.objects.filter(workshop_day=day).values(
+        participants=[
+            dict(row)
+            for row in Participant.objects.filter(workshop_day=day).values(
                 "id", "token_hash", "nickname", "unit_id"
             )
-        ),
+        ],
     )
 
 
