@@ -21,6 +21,7 @@ from polku.reports.tenant import tenant_models, tenant_rows
 from polku.workshops.models import WorkshopDay
 
 EXPORT_FORMAT_VERSION = 1
+KEEP_JOBS = 10  # PDFs kept per path and kind
 
 
 # --- organisation export and delete --------------------------------------------------------
@@ -158,6 +159,14 @@ def report_job_create(
         workshop_day=workshop_day,
         requested_by=requested_by,
     )
+    # Keep the newest KEEP_JOBS PDFs of each path and kind: they can be made again.
+    old_ids = list(
+        ReportJob.objects.filter(path=path, kind=kind)
+        .order_by("-created_at", "-id")
+        .values_list("id", flat=True)[KEEP_JOBS:]
+    )
+    if old_ids:
+        ReportJob.objects.filter(id__in=old_ids).delete()
     transaction.on_commit(lambda: report_job_run.enqueue(job_id=job.pk))
     return job
 

@@ -406,3 +406,9 @@ def test_dashboard_and_pdf_say_not_available_yet_when_source_apps_are_missing(
 
     pdf, _pages = render_impact_pdf(path=world["path"], language="fi")
     assert pdf.startswith(b"%PDF-")
+
+
+def test_only_the_newest_ten_pdfs_are_kept(world):
+    for _ in range(12):
+        services.report_job_create(path=world["path"], language="fi")  # not run: no commit
+    assert ReportJob.objects.filter(path=world["path"], kind="impact").count() == 10
