@@ -46,7 +46,7 @@ serve: $(VENV)/.installed
 	@scripts/serve.sh $(HOST) $(PORT)
 
 worker: $(VENV)/.installed
-	$(PY) manage.py db_worker
+	@$(PY) manage.py scheduler & trap 'kill $$!' EXIT INT TERM; $(PY) manage.py db_worker
 
 test: $(VENV)/.installed-dev messages
 	@scripts/ensure-chromium.sh

@@ -6,8 +6,11 @@ class ExperimentsConfig(AppConfig):
     label = "experiments"
 
     def ready(self) -> None:
+        from polku.core import scheduler
         from polku.core.demo import DEMO_EXTENSIONS
         from polku.experiments.demo import load_experiments_demo
+        from polku.experiments.services import reminders_schedule_due
 
         if load_experiments_demo not in DEMO_EXTENSIONS:
             DEMO_EXTENSIONS.append(load_experiments_demo)
+        scheduler.register("experiments.reminders", reminders_schedule_due, every_seconds=900)
