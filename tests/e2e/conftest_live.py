@@ -96,3 +96,25 @@ class Server:
                 self.proc.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 self.kill()
+
+
+def run_async(coro):
+    """asyncio.run in a fresh thread: Playwright's sync API may already run a loop here."""
+    import threading
+
+    result: dict = {}
+
+    def target() -> None:
+        import asyncio
+
+        try:
+            result["value"] = asyncio.run(coro)
+        except BaseException as error:  # re-raised in the test thread
+            result["error"] = error
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join()
+    if "error" in result:
+        raise result["error"]
+    return result.get("value")

@@ -7,7 +7,7 @@ import sqlite3
 import pytest
 
 from polku.live.simclient import Phone
-from tests.e2e.conftest_live import Server, prepare_database, server_env
+from tests.e2e.conftest_live import Server, prepare_database, run_async, server_env
 
 pytestmark = pytest.mark.slow
 
@@ -47,7 +47,7 @@ def test_killed_server_loses_no_acknowledged_input(tmp_path):
     room = prepare_database(env, code="RSTRT2", activities="scale")
     server = Server(env).start()
     try:
-        phones, acked_before_kill = asyncio.run(_scenario(server, room))
+        phones, acked_before_kill = run_async(_scenario(server, room))
     finally:
         server.stop()
     with sqlite3.connect(tmp_path / "db.sqlite3") as db:

@@ -9,7 +9,7 @@ import uuid
 import pytest
 
 from polku.live.simclient import Phone
-from tests.e2e.conftest_live import Server, prepare_database, server_env
+from tests.e2e.conftest_live import Server, prepare_database, run_async, server_env
 
 pytestmark = [pytest.mark.services, pytest.mark.slow]
 
@@ -93,7 +93,7 @@ def test_vote_on_instance_a_shows_on_screen_of_instance_b(pg_database):
             for client in (staff, screen_b, phone_a, phone_b):
                 await client.stop()
 
-        asyncio.run(scenario())
+        run_async(scenario())
     finally:
         a.stop()
         if b is not None:
