@@ -221,7 +221,12 @@ class CountModel:
         self.seconds = 0.0
 
     def solve(
-        self, weights: FloatArray, *, cutoff: float | None = None, rel_gap: float | None = None
+        self,
+        weights: FloatArray,
+        *,
+        cutoff: float | None = None,
+        rel_gap: float | None = None,
+        hint: npt.NDArray[np.int64] | None = None,
     ) -> tuple[npt.NDArray[np.int64], float, float] | None:
         """Maximise ``weights . x``; returns ``(counts, objective, dual_bound)`` or ``None``.
 
@@ -236,6 +241,8 @@ class CountModel:
         if cutoff is not None or self._cutoff_set:
             self.h.setOptionValue("objective_bound", INF if cutoff is None else -float(cutoff))
             self._cutoff_set = cutoff is not None
+        if hint is not None:
+            self.h.setSolution(self.n, np.arange(self.n, dtype=np.int32), hint.astype(np.float64))
         gap = self.mip_gap if rel_gap is None else rel_gap
         if gap != self._gap:
             self.h.setOptionValue("mip_rel_gap", gap)

@@ -73,7 +73,13 @@ DUAL_FIX_THRESHOLD = 1e-7
 #: Pricing must beat ``yhat`` by this much to count as an improving panel.
 PRICING_EPS = 1e-9
 #: Number of known panels used as starting points of the swap heuristic per pricing round.
-HEUR_STARTS = 10
+HEUR_STARTS = int(os.environ.get("POLKU_LOTTERY_STARTS", "10"))
+#: Random-weight swap-search panels added up front, per type.
+DIVERSE_PANELS = float(os.environ.get("POLKU_LOTTERY_DIVERSE", "1"))
+USE_HINT = os.environ.get("POLKU_LOTTERY_HINT", "1") == "1"
+#: Extra swap searches per start with randomly perturbed weights (more distinct columns).
+PERTURBED = int(os.environ.get("POLKU_LOTTERY_PERTURBED", "1"))
+PERTURB = float(os.environ.get("POLKU_LOTTERY_PERTURB", "0.2"))
 #: Wentges smoothing factor for pricing (0 disables stabilisation).
 SMOOTHING = float(os.environ.get("POLKU_LOTTERY_SMOOTHING", "0.5"))
 #: A level is solved when the LP value is within this of the best dual bound.
@@ -205,6 +211,7 @@ class _ColumnGeneration:
         self.selectable = np.zeros(self.t, dtype=bool)
         self._initial_panels()
         self.swap = SwapSearch(self.t, self.types.constraints, self.selectable)
+        self._diverse_panels(int(DIVERSE_PANELS * self.t))
         self._build_lp()
 
     # -- panels ---------------------------------------------------------------------------------
@@ -230,33 +237,48 @@ class _ColumnGeneration:
     def _initial_panels(self) -> None:
         """Coverage phase: find panels until every selectable type is in one.
 
-        Maximising the number of not-yet-covered types (plus noise below 1/2 in total for
-        diversity) either covers a new type or proves that no type left is in any panel.
+        Weights are 1 per seat of a not-yet-covered type plus noise below 1/2 in total (for
+        diversity).  Swap search from the last panel is tried first; when it covers no new
+        type, the MIP maximises the weight exactly, which either covers a new type or proves
+        that no type left is in any valid panel.
         """
         covered = self.selectable
         k = max(1, self.instance.k)
+        search = SwapSearch(self.t, self.types.constraints, np.ones(self.t, dtype=bool))
+        last: np.ndarray | None = None
         while True:
             w = np.array([self.rng.random() * 0.5 / k for _ in range(self.t)])
-            w[~covered] += self.inv_sizes[~covered]
-            sol = self.model.solve(w)
-            if sol is None:
-                if not self.panels:
-                    raise InfeasibleInstanceError("no panel satisfies the quotas")
-                break
-            x = sol[0]
+            w[~covered] += 1.0
+            x = None
+            if last is not None:
+                cand = search.improve_counts(last, w, self.sizes)
+                if np.any((cand > 0) & ~covered):
+                    x = cand
+            if x is None:
+                sol = self.model.solve(w)
+                if sol is None:
+                    if not self.panels:
+                        raise InfeasibleInstanceError("no panel satisfies the quotas")
+                    break
+                x = sol[0]
             new = np.flatnonzero((x > 0) & ~covered)
             self._add_panel(x)
+            last = x
             if len(new) == 0:
                 break  # best panel covers nobody new: the rest are in no valid panel
             covered[new] = True
             if covered.all():
                 break
-        for _ in range(min(10, max(2, self.n // k))):
+
+    def _diverse_panels(self, count: int) -> None:
+        """Add up to ``count`` panels found by swap search for random weights (cheap, diverse
+        starting columns: the LP then needs fewer pricing rounds)."""
+        known = len(self.panels)
+        for _ in range(count):
             w = np.array([self.rng.random() for _ in range(self.t)])
-            w[~covered] = 0.0
-            sol = self.model.solve(w)
-            if sol is not None:
-                self._add_panel(sol[0])
+            w[~self.selectable] = 0.0
+            start = self.counts[self.rng.randrange(known)].astype(np.int64)
+            self._add_panel(self.swap.improve_counts(start, w, self.sizes))
 
     # -- primal LP ------------------------------------------------------------------------------
     def _build_lp(self) -> None:
@@ -390,7 +412,11 @@ class _ColumnGeneration:
                 if self._heuristic_pricing(w_sep, w_out, yhat):
                     added = True
                     break
-                sol = self.model.solve(w_sep, rel_gap=SMOOTH_MIP_GAP if a > 0 else None)
+                sol = self.model.solve(
+                    w_sep,
+                    rel_gap=SMOOTH_MIP_GAP if a > 0 else None,
+                    hint=self.best_candidate if USE_HINT else None,
+                )
                 assert sol is not None
                 x, _, mip_bound = sol
                 bound = mip_bound - self._fixed_term(y_sep)
@@ -407,13 +433,14 @@ class _ColumnGeneration:
                     break
                 a = 0.0 if a < 0.2 else a / 2  # mispricing: smooth less
             logger.debug(
-                "level %d it %d obj %.9f bound %.9f alpha %.2f cols %d",
+                "level %d it %d obj %.9f bound %.9f alpha %.2f cols %d mip %d",
                 level,
                 its,
                 obj,
                 best_bound,
                 a,
                 len(self.panels),
+                self.model.calls,
             )
             if not added:
                 break  # optimal (or numerically converged: best panel already present)
@@ -431,11 +458,26 @@ class _ColumnGeneration:
         values = self.panel_values(w_sep)
         order = np.argsort(-values)[:starts]
         added = False
+        best = -INF
+        scale = float(np.max(w_sep)) if len(w_sep) else 0.0
+        weightings = [w_sep]
+        if w_out is not w_sep:
+            weightings.append(w_out)
+        for _ in range(PERTURBED):
+            noise = np.array([self.rng.random() for _ in range(self.t)])
+            weightings.append(w_sep + PERTURB * scale * noise)
         for j in order:
-            cand = self.swap.improve_counts(self.counts[int(j)].astype(np.int64), w_sep, self.sizes)
-            if float(w_out @ cand) > yhat + PRICING_EPS and self._add_panel(cand):
-                added = True
-                self.heuristic_columns += 1
+            start = self.counts[int(j)].astype(np.int64)
+            for wi, w in enumerate(weightings):
+                cand = self.swap.improve_counts(start, w, self.sizes)
+                if wi == 0:
+                    value = float(w_sep @ cand)
+                    if value > best:
+                        best = value
+                        self.best_candidate = cand
+                if float(w_out @ cand) > yhat + PRICING_EPS and self._add_panel(cand):
+                    added = True
+                    self.heuristic_columns += 1
         if added:
             self._sync_cols()
         return added
