@@ -68,6 +68,10 @@ def test_phone_joins_by_code_submits_topic_and_votes_while_screen_updates(
     screen.locator(".bar", has_text="Miten <b>perehdytämme</b> uudet?").wait_for()
     assert screen.locator(".bar__n").first.inner_text() == "2"
 
+    axe_check(screen, context="presenter screen with results")
+    page.locator(".console__slot").nth(0).get_by_role("button", name="Muokkaa").click()
+    page.locator(".mod-card").first.wait_for()
+    axe_check(page, context="facilitator console moderating topics")
     page.locator(".console__slot").nth(0).get_by_role("button", name="Näytä valkokankaalla").click()
     phone_page.get_by_label("Aiheesi tai kysymyksesi").wait_for()
     assert phone_page.get_by_label("Aiheesi tai kysymyksesi").input_value() == "Puolikas aja"
