@@ -188,12 +188,19 @@ class CountModel:
         *,
         mip_gap: float = 1e-9,
         time_limit: float | None = None,
+        save_solutions: bool = False,
     ) -> None:
         self.n = n = len(upper)
         self.constraints = list(constraints)
         self.mip_gap = self._gap = mip_gap
         self._cutoff_set = False
+        #: keep every improving solution of the last solve in :attr:`saved`
+        self.save_solutions = save_solutions
+        self.saved: list[npt.NDArray[np.int64]] = []
+
         self.h = new_highs(mip_gap=mip_gap, time_limit=time_limit)
+        if save_solutions:
+            self.h.setOptionValue("mip_improving_solution_save", True)
         self.h.addCols(
             n,
             np.zeros(n),
@@ -260,6 +267,11 @@ class CountModel:
                 raise TimeoutError("MIP time limit reached before a panel was found")
             return None
         x = np.rint(np.asarray(self.h.getSolution().col_value)).astype(np.int64)
+        if self.save_solutions:
+            self.saved = [
+                np.rint(np.asarray(sol.col_value)).astype(np.int64)
+                for sol in self.h.getSavedMipSolutions()
+            ]
         obj = float(weights @ x)
         bound = float(info.mip_dual_bound) if np.isfinite(info.mip_dual_bound) else obj
         return x, obj, max(bound, obj)

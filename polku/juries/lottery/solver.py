@@ -80,6 +80,12 @@ USE_HINT = os.environ.get("POLKU_LOTTERY_HINT", "1") == "1"
 #: Extra swap searches per start with randomly perturbed weights (more distinct columns).
 PERTURBED = int(os.environ.get("POLKU_LOTTERY_PERTURBED", "1"))
 PERTURB = float(os.environ.get("POLKU_LOTTERY_PERTURB", "0.2"))
+#: Prune the master LP to half this many columns per row when it exceeds it (0: never).
+PRUNE_FACTOR = int(os.environ.get("POLKU_LOTTERY_PRUNE", "6"))
+#: Add the pricing MIP's intermediate incumbents as columns too.
+SAVE_SOLUTIONS = os.environ.get("POLKU_LOTTERY_SAVE", "1") == "1"
+#: Also run the exact (smoothed) pricing MIP when the heuristic found columns.
+ALWAYS_MIP = os.environ.get("POLKU_LOTTERY_ALWAYS_MIP", "1") == "1"
 #: Wentges smoothing factor for pricing (0 disables stabilisation).
 SMOOTHING = float(os.environ.get("POLKU_LOTTERY_SMOOTHING", "0.5"))
 #: A level is solved when the LP value is within this of the best dual bound.
@@ -198,12 +204,14 @@ class _ColumnGeneration:
         self.t = self.types.n_types
         self.sizes = self.types.sizes
         self.inv_sizes = 1.0 / self.sizes.astype(np.float64)
-        self.model = CountModel(self.types.constraints, self.sizes)
+        self.model = CountModel(self.types.constraints, self.sizes, save_solutions=SAVE_SOLUTIONS)
         # every panel generated so far; all of them are columns of the LP
         self.panels: list[tuple[int, ...]] = []  # sorted multiset of type indices
         self.panel_index: dict[tuple[int, ...], int] = {}
         self.counts = np.zeros((64, self.t), dtype=np.float64)
         self.pending: list[int] = []
+        self.in_lp: list[bool] = []
+        self.lp_panels: list[int] = []  # panel index of LP column c + 1
         self.lp_calls = 0
         self.lp_seconds = 0.0
         self.iterations = 0
@@ -219,9 +227,15 @@ class _ColumnGeneration:
         """Queue a type panel as a new LP column; False if it is already known."""
         c = np.asarray(counts, dtype=np.int64)
         key = tuple(int(t) for t in np.repeat(np.arange(self.t), c))
-        if key in self.panel_index:
-            return False
+        j = self.panel_index.get(key, -1)
+        if j >= 0:
+            if self.in_lp[j]:
+                return False
+            self.in_lp[j] = True  # a pruned panel that is useful again
+            self.pending.append(j)
+            return True
         j = len(self.panels)
+        self.in_lp.append(True)
         self.panel_index[key] = j
         self.panels.append(key)
         if j >= len(self.counts):
@@ -336,7 +350,28 @@ class _ColumnGeneration:
             np.array(idx, dtype=np.int32),
             np.array(val, dtype=np.float64),
         )
+        self.lp_panels.extend(self.pending)
         self.pending = []
+
+    def _prune_cols(self, col_value: FloatArray, col_dual: FloatArray) -> None:
+        """Drop non-basic panel columns with the most negative reduced cost once the LP has
+        many more columns than rows; they stay in the pool and pricing re-adds them when they
+        become improving again."""
+        limit = PRUNE_FACTOR * (self.t + 1)
+        if PRUNE_FACTOR <= 0 or len(self.lp_panels) <= limit:
+            return
+        value = col_value[1:]  # solution before the latest columns were appended
+        rc = col_dual[1:]
+        cand = np.flatnonzero((value <= 0.0) & (rc < -1e-9))
+        drop = cand[np.argsort(rc[cand])][: len(self.lp_panels) - limit // 2]
+        if len(drop) == 0:
+            return
+        drop.sort()
+        self.h.deleteCols(len(drop), (drop + 1).astype(np.int32))
+        gone = set(drop.tolist())
+        for c in gone:
+            self.in_lp[self.lp_panels[c]] = False
+        self.lp_panels = [j for c, j in enumerate(self.lp_panels) if c not in gone]
 
     def fix(self, types: Sequence[int], value: float) -> None:
         """Fix ``types`` at probability ``value`` (constraint pi_t >= value in the primal)."""
@@ -362,7 +397,8 @@ class _ColumnGeneration:
 
     def primal_lambda(self) -> FloatArray:
         """Panel probabilities (column values of the LP), normalised."""
-        lam = np.asarray(self.h.getSolution().col_value)[1 : len(self.panels) + 1].copy()
+        lam = np.zeros(len(self.panels))
+        lam[self.lp_panels] = np.asarray(self.h.getSolution().col_value)[1:]
         lam[lam < 1e-13] = 0.0
         s = lam.sum()
         if s <= 0:
@@ -393,6 +429,8 @@ class _ColumnGeneration:
             self.iterations += 1
             y, yhat, obj = self._solve_lp()
             self.last_y = y
+            sol_now = self.h.getSolution()
+            cols_now = (np.array(sol_now.col_value), np.array(sol_now.col_dual))
             if obj >= best_bound - CONVERGENCE_TOL or its > max_iterations:
                 break
             w_out = y * self.inv_sizes
@@ -411,7 +449,8 @@ class _ColumnGeneration:
                 w_sep = y_sep * self.inv_sizes
                 if self._heuristic_pricing(w_sep, w_out, yhat):
                     added = True
-                    break
+                    if not ALWAYS_MIP or a == 0.0:
+                        break
                 sol = self.model.solve(
                     w_sep,
                     rel_gap=SMOOTH_MIP_GAP if a > 0 else None,
@@ -423,9 +462,13 @@ class _ColumnGeneration:
                 if bound < best_bound:
                     best_bound = bound
                     center = y_sep.copy()
+                for extra in self.model.saved:  # the MIP's earlier incumbents
+                    if float(w_out @ extra) > yhat + PRICING_EPS and self._add_panel(extra):
+                        added = True
                 if float(w_out @ x) > yhat + PRICING_EPS and self._add_panel(x):
-                    self._sync_cols()
                     added = True
+                if added:
+                    self._sync_cols()
                     break
                 if a == 0.0:
                     # plain pricing found nothing: the LP is optimal up to the MIP's gap
@@ -444,6 +487,7 @@ class _ColumnGeneration:
             )
             if not added:
                 break  # optimal (or numerically converged: best panel already present)
+            self._prune_cols(*cols_now)
         gap = max(0.0, best_bound - obj) if np.isfinite(best_bound) else 0.0
         return LevelReport(level, obj, obj + gap, gap, its, 0, time.perf_counter() - t0)
 
