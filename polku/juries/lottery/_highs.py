@@ -193,7 +193,6 @@ class CountModel:
         self.n = n = len(upper)
         self.constraints = list(constraints)
         self.mip_gap = self._gap = mip_gap
-        self._cutoff_set = False
         #: keep every improving solution of the last solve in :attr:`saved`
         self.save_solutions = save_solutions
         self.saved: list[npt.NDArray[np.int64]] = []
@@ -231,23 +230,15 @@ class CountModel:
         self,
         weights: FloatArray,
         *,
-        cutoff: float | None = None,
         rel_gap: float | None = None,
         hint: npt.NDArray[np.int64] | None = None,
     ) -> tuple[npt.NDArray[np.int64], float, float] | None:
-        """Maximise ``weights . x``; returns ``(counts, objective, dual_bound)`` or ``None``.
-
-        With ``cutoff`` the search only looks for solutions with objective above ``cutoff``; if
-        there is none the result is ``(None-like empty counts, -inf, bound)`` — see below: the
-        method then returns ``(counts of size 0, -inf, cutoff)``, meaning *no panel beats the
-        cutoff* (a certificate), or ``None`` when the model itself is infeasible.
-        """
+        """Maximise ``weights . x``; returns ``(counts, objective, dual_bound)`` or ``None``
+        when the model is infeasible.  ``rel_gap`` overrides the relative MIP gap for this call
+        (the dual bound stays valid), ``hint`` is a known solution used as a MIP start."""
         self.calls += 1
         t0 = time.perf_counter()
         self.h.changeColsCost(self.n, np.arange(self.n, dtype=np.int32), weights.astype(np.float64))
-        if cutoff is not None or self._cutoff_set:
-            self.h.setOptionValue("objective_bound", INF if cutoff is None else -float(cutoff))
-            self._cutoff_set = cutoff is not None
         if hint is not None:
             self.h.setSolution(self.n, np.arange(self.n, dtype=np.int32), hint.astype(np.float64))
         gap = self.mip_gap if rel_gap is None else rel_gap
@@ -259,8 +250,6 @@ class CountModel:
         status = self.h.getModelStatus()
         info = self.h.getInfo()
         if status == highspy.HighsModelStatus.kInfeasible:
-            if cutoff is not None:
-                return np.zeros(0, dtype=np.int64), -INF, float(cutoff)
             return None
         if info.primal_solution_status != 2:  # kSolutionStatusFeasible
             if status == highspy.HighsModelStatus.kTimeLimit:

@@ -10,17 +10,35 @@ probability (marginal) is ``pi_i = sum_{P contains i} lambda_P``.
 
     (P)  max z   s.t.  sum_{P in S, i in P} lambda_P >= z  (all i),  sum_P lambda_P = 1,  lambda >= 0
 
-We always solve its dual, whose variables are one weight ``y_i >= 0`` per person plus ``yhat``:
+Its dual has one weight ``y_i >= 0`` per person plus ``yhat``:
 
     (D)  min yhat   s.t.  sum_{i in P} y_i <= yhat  (all P in S),   sum_i y_i = 1,  y >= 0
 
-``S`` is exponentially large, so (D) is solved by *constraint generation* (column generation on
-(P)): solve (D) over the current panels, then the *pricing problem* ``max_P sum_{i in P} y_i``
-over all valid panels is an integer program (:class:`~._highs.PanelModel`).  If its value exceeds
-``yhat`` the panel is a violated constraint (an improving column of (P)) and is added; otherwise
-``y`` is feasible for the full dual, which certifies optimality.  At every step
-``obj(D restricted) <= OPT <= obj(D restricted) + max(0, pricing bound - yhat)``, which is the
-gap we report.  The primal ``lambda`` is read off the row duals of (D).
+``S`` is exponentially large, so (P) is solved by *column generation*: solve (P) over the
+current panels (HiGHS primal simplex; new panels are new columns, so the basis stays feasible
+and every solve is warm-started), read ``y`` and ``yhat`` off its row duals, then the *pricing
+problem* ``max_P sum_{i in P} y_i`` over all valid panels is an integer program
+(:class:`~._highs.CountModel`).  If its value exceeds ``yhat`` the panel is an improving column
+and is added; otherwise ``y`` is feasible for the full dual, which certifies optimality.
+
+Performance measures (see ``scripts/bench_jury.py``):
+
+* **Type aggregation** (:mod:`.aggregation`): interchangeable people (same constraint rows)
+  form one type; the LP has one row per type and the MIP one integer variable per type.  The
+  leximin marginals are unique, so this loses nothing; panels are expanded back to people
+  exactly and deterministically.
+* **Stabilised pricing**: the MIP prices the Wentges-smoothed dual ``alpha * centre +
+  (1 - alpha) * y``; any such weight vector gives a valid Lagrangian bound
+  ``max_P y.x(P) - sum_{fixed} y_t p_t >= OPT``, so the level ends when the LP value meets the
+  best bound (mispricing falls back to plain pricing, which is the classic certificate).
+* **Many columns per round**: swap local search (:mod:`._swap`) from the best known panels,
+  also with perturbed weights, plus every incumbent the MIP found on the way; diverse
+  random-weight columns up front; a coverage phase that calls the MIP only to prove that the
+  remaining people are in no valid panel.
+* The LP drops long-unused columns (they stay in a pool and come back when improving).
+
+At the end of each level ``obj(P restricted) <= OPT <= best bound``; the difference is the gap
+we report.
 
 **LEXIMIN** maximises the minimum probability, then the second lowest, and so on.  After the
 maximin value ``z*`` of the currently *unfixed* people is found, complementary slackness says
@@ -29,7 +47,7 @@ distribution; these people are fixed at ``z*`` and the process repeats.  With fi
 primal gets constraints ``pi_i >= p_i`` and the dual objective becomes
 ``yhat - sum_{i fixed} p_i y_i`` while the normalisation ``sum y_i = 1`` only runs over unfixed
 people.  Each level fixes at least one person, so at most ``n`` levels are needed; the same
-dual LP is modified in place so HiGHS warm-starts every solve.
+LP is modified in place so HiGHS warm-starts every solve.
 
 People who are in no valid panel at all are detected up front (a coverage phase that also
 supplies the initial panels), get probability 0, and are reported in
