@@ -557,6 +557,8 @@ class _ColumnGeneration:
         for j in np.flatnonzero(lam > 0):
             for panel, pr in expand_panel(self.types, self.counts[int(j)], float(lam[j])):
                 merged[panel] = merged.get(panel, 0.0) + pr
+        if len(merged) > self.n + 1:
+            merged = _sparsify(merged, self.n)
         total = sum(merged.values())
         marg = np.zeros(self.n)
         items: list[tuple[tuple[str, ...], float]] = []
@@ -585,6 +587,64 @@ class _ColumnGeneration:
             k=self.instance.k,
             extra={"types": self.t},
         )
+
+
+def _sparsify(dist: dict[tuple[int, ...], float], n: int) -> dict[tuple[int, ...], float]:
+    """Same marginals with at most ``n + 1`` panels (a vertex of the marginal-matching LP).
+
+    Expanding type panels can give several person panels per type panel.  The LP ``sum_P
+    lambda_P [i in P] = pi_i`` (all people), ``sum lambda = 1``, ``lambda >= 0`` over those panels
+    is feasible (the expansion itself solves it), and a basic solution from the simplex method
+    has at most one non-zero per row: a smaller support for the same probabilities (a smaller
+    support also rounds better to a uniform lottery).  Falls back to ``dist`` if the LP fails.
+    """
+    panels = list(dist)
+    lam0 = np.array([dist[p] for p in panels])
+    target = np.zeros(n)
+    for p, pr in zip(panels, lam0, strict=True):
+        target[list(p)] += pr
+    h = new_highs()
+    h.setOptionValue("primal_feasibility_tolerance", 1e-10)
+    h.setOptionValue("dual_feasibility_tolerance", 1e-10)
+    h.setOptionValue("solver", "simplex")
+    m = len(panels)
+    starts: list[int] = []
+    idx: list[int] = []
+    for p in panels:
+        starts.append(len(idx))
+        idx.append(0)
+        idx.extend(i + 1 for i in p)
+    h.addRows(
+        n + 1,
+        np.concatenate([[1.0], target]),
+        np.concatenate([[1.0], target]),
+        0,
+        np.zeros(n + 1, dtype=np.int32),
+        np.zeros(0, dtype=np.int32),
+        np.zeros(0),
+    )
+    h.addCols(
+        m,
+        np.zeros(m),
+        np.zeros(m),
+        np.full(m, INF),
+        len(idx),
+        np.array(starts, dtype=np.int32),
+        np.array(idx, dtype=np.int32),
+        np.ones(len(idx)),
+    )
+    h.run()
+    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        return dist
+    lam = np.asarray(h.getSolution().col_value)
+    lam[lam < 1e-12] = 0.0
+    got = np.zeros(n)
+    for p, pr in zip(panels, lam, strict=True):
+        if pr > 0:
+            got[list(p)] += pr
+    if np.max(np.abs(got - target), initial=0.0) > 1e-8:
+        return dist
+    return {p: float(pr) for p, pr in zip(panels, lam, strict=True) if pr > 0}
 
 
 def maximin(instance: Instance, *, seed: int | None = None, aggregate: bool = True) -> Distribution:
