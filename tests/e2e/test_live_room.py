@@ -82,3 +82,18 @@ def test_unknown_code_shows_friendly_finnish_page(live_room, phone_page):
     response = phone_page.goto(f"{server.url}/j/ZZZZ99/")
     assert response.status == 404
     assert phone_page.get_by_text("Koodilla ZZZZ99 ei löytynyt työpajaa.").is_visible()
+
+
+def test_phone_without_websockets_falls_back_to_sse_and_post(live_room, page, phone_page):
+    server, room = live_room
+    base = server.url
+    _login(page, base)
+    page.goto(f"{base}/o/{room['org']}/paths/{room['path']}/days/{room['day']}/live/")
+    page.locator(".console__slot").nth(0).get_by_role("button", name="Aloita").click()
+    # ?transport=sse is what live.js switches to after three websocket attempts that never open
+    phone_page.goto(f"{base}/j/PHONE2/?transport=sse")
+    phone_page.get_by_label("Aiheesi tai kysymyksesi").wait_for(timeout=30_000)
+    phone_page.get_by_label("Aiheesi tai kysymyksesi").fill("Ilman websocketia")
+    phone_page.get_by_role("button", name="Lähetä").click()
+    phone_page.get_by_text("Lähetetty. Kiitos!").wait_for()
+    page.locator(".mod-card", has_text="Ilman websocketia").wait_for()

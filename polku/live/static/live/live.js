@@ -17,7 +17,9 @@
   var ctx = { data: {}, me: {}, activity: null, day: {}, connected: null };
   var viewSlot = null, meSlot = null;
   var drafts = {};
-  var ws = null, attempts = 0, opened = false, useSse = false, es = null, timer = null;
+  var ws = null, attempts = 0, opened = false, es = null, timer = null;
+  // ?transport=sse forces the fallback (for networks known to block websockets, and tests)
+  var useSse = !!(D.sse && window.EventSource && /[?&]transport=sse\b/.test(location.search));
   var outboxKey = "polku-outbox-" + (D.code || "") + "-" + role;
   var outbox = load(outboxKey);
   var waiting = {}; // client id -> form element waiting for its ack
