@@ -304,6 +304,10 @@
     action(f, formData(f, argsOf(f)));
   });
   document.addEventListener("click", function (e) {
+    if (e.target.closest("[data-fullscreen]") && document.documentElement.requestFullscreen) {
+      document.documentElement.requestFullscreen().catch(function () { /* not allowed */ });
+      return;
+    }
     var sel = e.target.closest("button[data-select]");
     if (sel) { var it = sel.closest("[data-item-id]"); raw({ t: "select", slot: parseInt(it.dataset.itemId, 10) }); return; }
     var b = e.target.closest("button[data-send],button[data-mod],button[data-control]");
