@@ -96,10 +96,10 @@ HEUR_STARTS = int(os.environ.get("POLKU_LOTTERY_STARTS", "10"))
 DIVERSE_PANELS = float(os.environ.get("POLKU_LOTTERY_DIVERSE", "1"))
 USE_HINT = os.environ.get("POLKU_LOTTERY_HINT", "1") == "1"
 #: Extra swap searches per start with randomly perturbed weights (more distinct columns).
-PERTURBED = int(os.environ.get("POLKU_LOTTERY_PERTURBED", "1"))
+PERTURBED = int(os.environ.get("POLKU_LOTTERY_PERTURBED", "0"))
 PERTURB = float(os.environ.get("POLKU_LOTTERY_PERTURB", "0.2"))
 #: Prune the master LP to half this many columns per row when it exceeds it (0: never).
-PRUNE_FACTOR = int(os.environ.get("POLKU_LOTTERY_PRUNE", "6"))
+PRUNE_FACTOR = int(os.environ.get("POLKU_LOTTERY_PRUNE", "3"))
 #: Add the pricing MIP's intermediate incumbents as columns too.
 SAVE_SOLUTIONS = os.environ.get("POLKU_LOTTERY_SAVE", "1") == "1"
 #: Also run the exact (smoothed) pricing MIP when the heuristic found columns.
