@@ -207,6 +207,15 @@ class ActivityType:
     def results(self, state: dict[str, Any], config: dict[str, Any]) -> list[ResultItem]:
         return []
 
+    def carry_forward(self, *, slot: Any, state: dict[str, Any], config: dict[str, Any]) -> None:
+        """Save the results to the path; runs in a database thread when the facilitator closes
+        the activity or presses "Save results to the path" (``slot`` is the AgendaSlot, with
+        ``slot.workshop_day.path``). Override to also write your app's own models (e.g. draft
+        experiments); call ``super().carry_forward(...)`` to keep the ActivityResult rows."""
+        from polku.activities.services import results_carry_forward
+
+        results_carry_forward(slot=slot, activity=self, state=state, config=config)
+
 
 class Registry:
     def __init__(self) -> None:

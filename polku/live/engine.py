@@ -652,7 +652,6 @@ class Room:
             conn.view_key = None
 
     async def carry_forward(self, slot: Slot) -> None:
-        from polku.activities.services import results_carry_forward
         from polku.workshops.models import AgendaSlot
 
         if slot.activity is PLAIN:
@@ -661,9 +660,7 @@ class Room:
 
         def save() -> None:
             agenda_slot = AgendaSlot.objects.select_related("workshop_day__path").get(pk=slot.id)
-            results_carry_forward(
-                slot=agenda_slot, activity=slot.activity, state=state, config=slot.config
-            )
+            slot.activity.carry_forward(slot=agenda_slot, state=state, config=slot.config)
 
         try:
             await database_sync_to_async(save)()
