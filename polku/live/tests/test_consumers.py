@@ -306,3 +306,33 @@ def test_console_moderation_groups_merges_and_hides_cards():
         await staff.disconnect()
 
     run(scenario)
+
+
+def test_closing_an_activity_carries_its_results_to_the_path():
+    from polku.activities.models import ActivityResult
+
+    day, (topics, _vote), fac = live_day()
+
+    async def scenario():
+        staff = await console(day, fac.user_id)
+        await control(staff, topics, "open", "c1")
+        comm = await phone(day.join_code)
+        await comm.send_json_to(
+            {
+                "t": "input",
+                "id": "t1",
+                "slot": topics.pk,
+                "kind": "card",
+                "data": {"text": "Kummit"},
+            }
+        )
+        await receive_until(comm, "ack")
+        await control(staff, topics, "close", "c2")
+        await asyncio.sleep(0.5)
+        await comm.disconnect()
+        await staff.disconnect()
+
+    run(scenario)
+    assert list(ActivityResult.objects.values_list("path_id", "kind", "text", "score")) == [
+        (day.path_id, "topic", "Kummit", 1.0)
+    ]
