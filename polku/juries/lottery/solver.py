@@ -439,6 +439,7 @@ class _ColumnGeneration:
         t0 = time.perf_counter()
         its = 0
         best_bound = INF
+        self.best_candidate: np.ndarray | None = None
         center: FloatArray | None = None
         alpha = SMOOTHING
         obj = 0.0
@@ -449,7 +450,7 @@ class _ColumnGeneration:
             self.last_y = y
             sol_now = self.h.getSolution()
             cols_now = (np.array(sol_now.col_value), np.array(sol_now.col_dual))
-            if obj >= best_bound - CONVERGENCE_TOL or its > max_iterations:
+            if its > max_iterations:
                 break
             w_out = y * self.inv_sizes
             if center is None and its > 1:
@@ -458,21 +459,23 @@ class _ColumnGeneration:
                 assert sol is not None
                 best_bound = min(best_bound, sol[2] - self._fixed_term(y))
                 center = y.copy()
-                if obj >= best_bound - CONVERGENCE_TOL:
-                    break
-            a = alpha if center is not None else 0.0
+            # Once the LP meets the bound, only the exact plain pricing is left: it certifies
+            # that the LP dual ``y`` itself is optimal for the full problem, which is what
+            # fixing by ``y > 0`` needs (a near-optimal smoothed centre would not do).
+            certify = obj >= best_bound - CONVERGENCE_TOL
+            a = alpha if center is not None and not certify else 0.0
             added = False
             while True:
                 y_sep = y if center is None or a == 0.0 else a * center + (1.0 - a) * y
                 w_sep = y_sep * self.inv_sizes
-                if self._heuristic_pricing(w_sep, w_out, yhat):
+                if not certify and self._heuristic_pricing(w_sep, w_out, yhat):
                     added = True
                     if not ALWAYS_MIP or a == 0.0:
                         break
                 sol = self.model.solve(
                     w_sep,
                     rel_gap=SMOOTH_MIP_GAP if a > 0 else None,
-                    hint=self.best_candidate if USE_HINT else None,
+                    hint=self.best_candidate if USE_HINT and not certify else None,
                 )
                 assert sol is not None
                 x, _, mip_bound = sol
