@@ -240,7 +240,9 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--verbose", action="store_true")
     parser.add_argument(
-        "--ws", default="websockets", help="uvicorn websocket implementation (serve.sh: websockets)"
+        "--ws",
+        default="websockets-sansio",
+        help="uvicorn websocket implementation (as scripts/serve.sh: websockets-sansio)",
     )
     parser.add_argument(
         "--no-page",

@@ -68,7 +68,7 @@ class Server:
     def start(self, timeout: float = 30) -> Server:
         self.proc = subprocess.Popen(
             [PY, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1",
-             "--port", str(self.port), "--ws", "websockets", "--lifespan", "off",
+             "--port", str(self.port), "--ws", "websockets-sansio", "--lifespan", "off",
              "--no-access-log", "--log-level", "warning"],
             cwd=ROOT, env=self.env, start_new_session=True,
         )  # fmt: skip
