@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 import orjson
 import segno
 from asgiref.sync import async_to_sync
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import (
@@ -75,6 +76,11 @@ def participant(request: HttpRequest, code: str) -> HttpResponse:
     """The phone page. It is the same for every participant of a day (the identity is in the
     cookie), so it is rendered once per language and kept for a few seconds: a whole hall
     opens it within a minute."""
+    lang = request.GET.get("lang")
+    if lang in ("fi", "sv", "en"):  # the page is cached without a CSRF token: a GET switch
+        response = redirect("live:participant", code=code.upper())
+        response.set_cookie(settings.LANGUAGE_COOKIE_NAME, lang, max_age=COOKIE_AGE, samesite="Lax")
+        return response
     key = (code.upper(), get_language() or "fi")
     cached = _PAGES.get(key)
     if cached is None or cached[0] < time.monotonic():

@@ -144,3 +144,13 @@ def test_path_results_include_lists_carried_results(client, django_assert_num_qu
     with django_assert_num_queries(1):
         html = template.render(Context({"path": day.path}))
     assert "Perehdytys" in html and "Priorisointi: pisteäänestys" in html
+
+
+def test_language_switch_on_the_phone_page_sets_the_cookie(client):
+    views_cache_clear()
+    day, _slots, _ = live_day()
+    response = client.get(f"/j/{day.join_code}/", {"lang": "sv"})
+    assert response.status_code == 302
+    assert response.cookies["polku_language"].value == "sv"
+    page = client.get(f"/j/{day.join_code}/").content.decode()
+    assert "Vad som sparats om mig" in page
