@@ -938,19 +938,29 @@ class RedisBridge:
     """One pub/sub subscription per room per process; committed events go to other instances."""
 
     def __init__(self, url: str) -> None:
-        import redis.asyncio as aioredis
-
         self.url = url
-        self.redis = aioredis.from_url(url)
-        self.pubsub = self.redis.pubsub()
+        self._loop: asyncio.AbstractEventLoop | None = None
         self.reader: asyncio.Task | None = None
         self.by_channel: dict[str, Room] = {}
+
+    def _ensure(self) -> None:
+        """Redis clients belong to one event loop (a server has one; tests make several)."""
+        import redis.asyncio as aioredis
+
+        loop = asyncio.get_running_loop()
+        if self._loop is not loop:
+            self._loop = loop
+            self.redis = aioredis.from_url(self.url)
+            self.pubsub = self.redis.pubsub()
+            self.reader = None
+            self.by_channel = {}
 
     @staticmethod
     def channel(day_id: int) -> str:
         return f"polku:live:{day_id}"
 
     async def join(self, room: Room) -> None:
+        self._ensure()
         name = self.channel(room.day_id)
         self.by_channel[name] = room
         await self.pubsub.subscribe(name)
@@ -958,12 +968,14 @@ class RedisBridge:
             self.reader = asyncio.ensure_future(self._read())
 
     async def leave(self, room: Room) -> None:
+        self._ensure()
         name = self.channel(room.day_id)
         self.by_channel.pop(name, None)
         with contextlib.suppress(Exception):
             await self.pubsub.unsubscribe(name)
 
     async def publish(self, day_id: int, rows: list[dict[str, Any]]) -> None:
+        self._ensure()
         payload = orjson.dumps({"o": INSTANCE_ID, "rows": rows})
         try:
             await self.redis.publish(self.channel(day_id), payload)
