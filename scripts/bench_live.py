@@ -89,6 +89,20 @@ async def http_join(host: str, port: int, code: str) -> str:
     raise RuntimeError("no participant cookie")
 
 
+def page_weight(port: int, code: str) -> tuple[int, int]:
+    """(raw, gzip) bytes of the participant page with its CSS and JS, as a phone loads it."""
+    import gzip
+    import re
+    import urllib.request
+
+    base = f"http://127.0.0.1:{port}"
+    html = urllib.request.urlopen(f"{base}/j/{code}/", timeout=10).read()
+    parts = [html]
+    for url in re.findall(rb'(?:href|src)="(/static/[^"]+\.(?:css|js))"', html):
+        parts.append(urllib.request.urlopen(base + url.decode(), timeout=10).read())
+    return sum(len(p) for p in parts), sum(len(gzip.compress(p, 9)) for p in parts)
+
+
 def pct(values: list[float], q: float) -> float:
     if not values:
         return float("nan")
@@ -283,6 +297,7 @@ def main() -> None:
                 break
             except OSError:
                 time.sleep(0.2)
+        weight = page_weight(port, room["code"])
         load_before = os.getloadavg()
         started = time.monotonic()
         result = asyncio.run(drive(args, port, room, server.pid))
@@ -308,7 +323,7 @@ def main() -> None:
         f"# phones joined={result['phones']} join_failures={result['join_failures']} "
         f"reconnects={result['reconnects']} errors={result['errors']} wall_s={wall:.1f} "
         f"nofile={nofile} load_before={load_before[0]:.2f} load_after={os.getloadavg()[0]:.2f} "
-        f"cpus={os.cpu_count()}"
+        f"cpus={os.cpu_count()} page_bytes={weight[0]} page_gzip_bytes={weight[1]}"
     )
     print(
         f"# ack_ms p50={pct(result['ack_ms'], 0.5):.0f} p95={pct(result['ack_ms'], 0.95):.0f} "
