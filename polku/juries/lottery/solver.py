@@ -92,8 +92,10 @@ DUAL_FIX_THRESHOLD = 1e-7
 PRICING_EPS = 1e-9
 #: Number of known panels used as starting points of the swap heuristic per pricing round.
 HEUR_STARTS = int(os.environ.get("POLKU_LOTTERY_STARTS", "10"))
-#: Random-weight swap-search panels added up front, per type.
+#: Random-weight swap-search panels added up front, per type (cheap, diverse columns).
 DIVERSE_PANELS = float(os.environ.get("POLKU_LOTTERY_DIVERSE", "1"))
+#: Swaps per random-weight search (they only need to be diverse, not optimal).
+DIVERSE_SWAPS = int(os.environ.get("POLKU_LOTTERY_DIVERSE_SWAPS", "15"))
 USE_HINT = os.environ.get("POLKU_LOTTERY_HINT", "1") == "1"
 #: Extra swap searches per start with randomly perturbed weights (more distinct columns).
 PERTURBED = int(os.environ.get("POLKU_LOTTERY_PERTURBED", "0"))
@@ -310,7 +312,7 @@ class _ColumnGeneration:
             w = np.array([self.rng.random() for _ in range(self.t)])
             w[~self.selectable] = 0.0
             start = self.counts[self.rng.randrange(known)].astype(np.int64)
-            self._add_panel(self.swap.improve_counts(start, w, self.sizes))
+            self._add_panel(self.swap.improve_counts(start, w, self.sizes, max_swaps=DIVERSE_SWAPS))
 
     # -- primal LP ------------------------------------------------------------------------------
     def _build_lp(self) -> None:
