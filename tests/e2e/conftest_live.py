@@ -98,8 +98,9 @@ class Server:
                 self.kill()
 
 
-def run_async(coro):
-    """asyncio.run in a fresh thread: Playwright's sync API may already run a loop here."""
+def run_async(coro, timeout: float = 180.0):
+    """asyncio.run in a fresh thread: Playwright's sync API may already run a loop here.
+    The scenario is cancelled after `timeout` seconds so a lost socket cannot hang the suite."""
     import threading
 
     result: dict = {}
@@ -108,13 +109,15 @@ def run_async(coro):
         import asyncio
 
         try:
-            result["value"] = asyncio.run(coro)
+            result["value"] = asyncio.run(asyncio.wait_for(coro, timeout))
         except BaseException as error:  # re-raised in the test thread
             result["error"] = error
 
-    thread = threading.Thread(target=target)
+    thread = threading.Thread(target=target, daemon=True)
     thread.start()
-    thread.join()
+    thread.join(timeout + 15)
+    if thread.is_alive():
+        raise TimeoutError(f"scenario still running after {timeout + 15:.0f} s")
     if "error" in result:
         raise result["error"]
     return result.get("value")
