@@ -31,7 +31,7 @@ def redis_url() -> str:
     url = os.environ.get("REDIS_URL") or DEFAULT_REDIS_URL
     try:
         redis.Redis.from_url(url, socket_connect_timeout=1).ping()
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         _unavailable("Redis", url, exc)
     return url
 
@@ -40,11 +40,17 @@ def redis_url() -> str:
 def postgres_url() -> str:
     import psycopg
 
-    url = os.environ.get("POLKU_TEST_POSTGRES_URL") or (
-        os.environ.get("DATABASE_URL", "") if os.environ.get("DATABASE_URL", "").startswith("postgres") else ""
-    ) or DEFAULT_POSTGRES_URL
+    url = (
+        os.environ.get("POLKU_TEST_POSTGRES_URL")
+        or (
+            os.environ.get("DATABASE_URL", "")
+            if os.environ.get("DATABASE_URL", "").startswith("postgres")
+            else ""
+        )
+        or DEFAULT_POSTGRES_URL
+    )
     try:
         psycopg.connect(url, connect_timeout=2).close()
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         _unavailable("PostgreSQL", url, exc)
     return url

@@ -99,7 +99,11 @@ def agenda_slot_update(
 ) -> AgendaSlot:
     if not 1 <= duration_minutes <= 600:
         raise ValidationError(_("The duration must be 1–600 minutes."))
-    slot.title, slot.activity_type, slot.duration_minutes = title.strip(), activity_type, duration_minutes
+    slot.title, slot.activity_type, slot.duration_minutes = (
+        title.strip(),
+        activity_type,
+        duration_minutes,
+    )
     slot.save()
     return slot
 
