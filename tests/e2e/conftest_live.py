@@ -1,5 +1,5 @@
 """Real-server helpers for the live-room tests: uvicorn in a subprocess on a free port
-(8100–8199) with a temporary SQLite file (or PostgreSQL) database."""
+(OS-assigned) with a temporary SQLite file (or PostgreSQL) database."""
 
 from __future__ import annotations
 
@@ -17,15 +17,13 @@ ROOT = Path(__file__).resolve().parents[2]
 PY = sys.executable
 
 
-def free_port(low: int = 8100, high: int = 8199) -> int:
-    for port in range(low, high + 1):
-        with socket.socket() as s:
-            try:
-                s.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError("no free port in 8100-8199")
+def free_port() -> int:
+    """A port the OS just handed out as free. The OS cycles through its ephemeral range, so two
+    test runs at once (or a developer's own server) do not get the same port, as they did when
+    every run scanned upwards from a fixed number."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def server_env(database_url: str, **extra: str) -> dict[str, str]:
@@ -76,6 +74,8 @@ class Server:
         while time.monotonic() < end:
             try:
                 urllib.request.urlopen(self.url + "/j/", timeout=1).read()
+                if self.proc.poll() is not None:  # someone else answered on our port
+                    raise RuntimeError(f"uvicorn exited; port {self.port} is taken")
                 return self
             except OSError:
                 if self.proc.poll() is not None:

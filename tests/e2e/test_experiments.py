@@ -23,7 +23,7 @@ from polku.core.demo import (
 from polku.experiments.models import CheckIn, Experiment
 from polku.paths.models import Path
 from tests.e2e.conftest import login
-from tests.e2e.conftest_live import Server, free_port, prepare_database, server_env
+from tests.e2e.conftest_live import Server, prepare_database, server_env
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -149,7 +149,7 @@ def test_two_phones_design_experiments_in_the_live_room(tmp_path, browser):
             (json.dumps({"grouping": "unit", "measures": ["uusia nuoria tavoitettu"]}),
              room["slots"]["experiment_canvas"]),
         )  # fmt: skip
-    server = Server(env, port=free_port(8200, 8299)).start()
+    server = Server(env).start()
     contexts = []
     try:
         _staff(server, room, "open")
