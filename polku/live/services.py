@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import orjson
@@ -13,6 +14,8 @@ from django.utils.translation import gettext as _
 from polku.live import identity
 from polku.live.models import LiveEvent, Participant
 from polku.workshops.models import WorkshopDay
+
+logger = logging.getLogger("polku.live")
 
 
 def participant_join(
@@ -140,9 +143,22 @@ def _events_insert(
 def workshop_day_set_status(*, day: WorkshopDay, status: str) -> WorkshopDay:
     if status not in WorkshopDay.Status.values:
         raise ValidationError(_("Unknown status."))
+    was_closed = day.status == WorkshopDay.Status.CLOSED
     day.status = status
     day.save(update_fields=["status", "updated_at"])
+    if status == WorkshopDay.Status.CLOSED and not was_closed:
+        # The workshop summary is made when the day is closed (the facilitator then reviews it).
+        transaction.on_commit(lambda: _summary_after_close(day))
     return day
+
+
+def _summary_after_close(day: WorkshopDay) -> None:
+    from polku.reports.services import workshop_summary_generate
+
+    try:
+        workshop_summary_generate(workshop_day=day)
+    except Exception:  # closing must succeed even if the summary cannot be made now
+        logger.exception("workshop summary for day %s failed; it is made when first opened", day.pk)
 
 
 def slot_config_update(*, slot, activity, values: dict[str, Any]):  # type: ignore[no-untyped-def]
