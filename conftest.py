@@ -54,3 +54,14 @@ def postgres_url() -> str:
     except Exception as exc:
         _unavailable("PostgreSQL", url, exc)
     return url
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Every test starts in the default language (Finnish): a test that activates Swedish or
+    English must not leak it into the next one."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
