@@ -508,7 +508,8 @@ class Room:
             await conn.error("invalid", _("The message has no valid id."), client_id)
             return
         slot_id, action = msg.get("slot"), msg.get("action")
-        data = msg.get("data") if isinstance(msg.get("data"), dict) else {}
+        raw = msg.get("data")
+        data: dict[str, Any] = raw if isinstance(raw, dict) else {}
         slot = self.slots.get(slot_id) if isinstance(slot_id, int) else None
         if slot is None or not isinstance(action, str):
             await conn.error("invalid", _("The message could not be read."), client_id)
