@@ -8,7 +8,8 @@ people the solver works on), MAXIMIN and LEXIMIN time (wall-clock and the solver
 seconds, since other people may share the machine), panels in the support, the minimum
 probability, the equal share k/n, the Gini coefficient of the probabilities and the number of
 leximin levels.  Each solve runs in a child process with a time limit (``--limit`` seconds for
-LEXIMIN, ``--maximin-limit`` for MAXIMIN); a solve that hits it is printed as ``timeout``.
+LEXIMIN, ``--maximin-limit`` for MAXIMIN); a solve that hits it is printed as ``timeout``
+(``failed`` if the child died).  ``--pool N`` runs only the instance with that pool size.
 The load average (``os.getloadavg``) is printed before and after.  Solver threads are limited
 by ``POLKU_LOTTERY_THREADS`` (default 1).
 """
@@ -28,14 +29,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from polku.juries.lottery.aggregation import aggregate_types
 from polku.juries.lottery.fairness import gini
 from polku.juries.lottery.generator import generate_instance
-from polku.juries.lottery.instance import Instance
 from polku.juries.lottery.solver import leximin, maximin
 
 SIZES = [(50, 12, 4), (150, 20, 5), (300, 30, 6), (600, 40, 6), (800, 40, 8)]
 QUICK = SIZES[:2]
 
 
-def _solve(method: str, inst: Instance, seed: int, out: Any) -> None:
+def _solve(method: str, spec: tuple[int, int, int], seed: int, out: Any) -> None:
+    inst = generate_instance(*spec, seed=seed).instance
     fn = leximin if method == "leximin" else maximin
     t0, c0 = time.perf_counter(), time.process_time()
     dist = fn(inst, seed=seed)
@@ -53,13 +54,19 @@ def _solve(method: str, inst: Instance, seed: int, out: Any) -> None:
     )
 
 
-def run_limited(method: str, inst: Instance, seed: int, limit: float) -> dict[str, Any] | None:
-    """Solve in a child process; ``None`` when it does not finish within ``limit`` seconds."""
-    ctx = mp.get_context("fork")
+def run_limited(
+    method: str, spec: tuple[int, int, int], seed: int, limit: float
+) -> dict[str, Any] | str:
+    """Solve in a fresh child process (``spawn``: HiGHS threads do not survive ``fork``).
+
+    Returns the figures, or ``"timeout"`` / ``"failed"``.  The instance is regenerated in the
+    child from the same seed; the timer starts in the child, after generation.
+    """
+    ctx = mp.get_context("spawn")
     out = ctx.Queue()
-    proc = ctx.Process(target=_solve, args=(method, inst, seed, out), daemon=True)
+    proc = ctx.Process(target=_solve, args=(method, spec, seed, out), daemon=True)
     proc.start()
-    deadline = time.monotonic() + limit
+    deadline = time.monotonic() + limit + 30.0  # + start-up and instance generation
     result = None
     while time.monotonic() < deadline:
         try:
@@ -68,8 +75,13 @@ def run_limited(method: str, inst: Instance, seed: int, limit: float) -> dict[st
         except Exception:  # queue.Empty
             if not proc.is_alive() and out.empty():
                 break
-    if result is None and proc.is_alive():
-        proc.terminate()
+    if result is None:
+        if proc.is_alive():
+            proc.terminate()
+            proc.join(5)
+            return "timeout"
+        proc.join(5)
+        return "failed"
     proc.join(5)
     return result
 
@@ -79,9 +91,9 @@ def load() -> str:
     return f"load average {one:.2f} {five:.2f} {fifteen:.2f} on {os.cpu_count()} CPUs"
 
 
-def fmt_time(res: dict[str, Any] | None) -> str:
-    if res is None:
-        return f"{'timeout':>15}"
+def fmt_time(res: dict[str, Any] | str | None) -> str:
+    if isinstance(res, str):
+        return f"{res:>15}"
     return f"{res['wall']:>7.2f} ({res['cpu']:>5.1f})"
 
 
@@ -92,6 +104,7 @@ def main() -> int:
     parser.add_argument("--no-leximin", action="store_true", help="only run maximin")
     parser.add_argument("--limit", type=float, default=300.0, help="leximin time limit (s)")
     parser.add_argument("--maximin-limit", type=float, default=60.0, help="maximin limit (s)")
+    parser.add_argument("--pool", type=int, default=None, help="only this pool size")
     args = parser.parse_args()
     print(f"# {time.strftime('%Y-%m-%d %H:%M:%S')}  {load()}")
     header = (
@@ -101,11 +114,17 @@ def main() -> int:
     )
     print(header)
     print("-" * len(header))
-    for pool, k, attrs in QUICK if args.quick else SIZES:
+    sizes = QUICK if args.quick else SIZES
+    if args.pool is not None:
+        sizes = [s for s in SIZES if s[0] == args.pool]
+    for pool, k, attrs in sizes:
         inst = generate_instance(pool, k, attrs, seed=args.seed).instance
         n_types = aggregate_types(inst).n_types
-        mx = run_limited("maximin", inst, args.seed, args.maximin_limit)
-        lx = None if args.no_leximin else run_limited("leximin", inst, args.seed, args.limit)
+        spec = (pool, k, attrs)
+        mx_run = run_limited("maximin", spec, args.seed, args.maximin_limit)
+        lx_run = None if args.no_leximin else run_limited("leximin", spec, args.seed, args.limit)
+        mx = mx_run if isinstance(mx_run, dict) else None
+        lx = lx_run if isinstance(lx_run, dict) else None
         shown = lx or mx
         tail = (
             f"{shown['support']:>7} {shown['min']:>8.4f} {k / inst.n:>8.4f} "
@@ -113,9 +132,9 @@ def main() -> int:
             if shown
             else f"{'-':>7} {'-':>8} {k / inst.n:>8.4f} {'-':>6} {'-':>6}"
         )
-        lex = f"{'-':>15}" if args.no_leximin else fmt_time(lx)
+        lex = f"{'-':>15}" if args.no_leximin else fmt_time(lx_run)
         print(
-            f"{pool:>5} {k:>5} {attrs:>5} {n_types:>5} {fmt_time(mx)} {lex} {tail}",
+            f"{pool:>5} {k:>5} {attrs:>5} {n_types:>5} {fmt_time(mx_run)} {lex} {tail}",
             flush=True,
         )
         if mx and lx and abs(mx["min"] - lx["min"]) > 1e-4:
