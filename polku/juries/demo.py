@@ -169,7 +169,10 @@ def demo_jury(created: dict) -> None:
     services.draw_enter(draw=draw, kind="dice", digits="5 2 6 1 3 4 2 5 1 6 3 3", actor=facilitator)
     services.members_invite(jury=jury, actor=facilitator)
     members = list(jury.members.filter(draw=draw).order_by("pool_member__pseudonym"))
-    services.member_respond(member=members[0], accept=False)
+    # Pseudonyms are random, so pick as the one who declines someone whom an alternate can
+    # replace without breaking a quota (the demo shows a replacement, not an impossible one).
+    decliner = next((m for m in members if _replaceable(draw, members, m)), members[0])
+    services.member_respond(member=decliner, accept=False)
     for member in jury.members.filter(draw=draw, status=JuryMember.Status.INVITED):
         services.member_respond(member=member, accept=True)
     texts = [
@@ -221,3 +224,17 @@ def demo_jury(created: dict) -> None:
         reasons="Kokeillaan yhdessä tiimissä ensin; resurssit eivät riitä kaikkiin tiimeihin heti.",
         actor=facilitator,
     )
+
+
+def _replaceable(draw, members, member) -> bool:
+    from polku.juries import lottery_adapter as lottery
+
+    instance = lottery.instance_from_dict(draw.run.instance)
+    seated = [m.pool_member.pseudonym for m in members]
+    result = lottery.replacement(
+        instance,
+        panel=seated,
+        decliner=member.pool_member.pseudonym,
+        alternates=[p.id for p in instance.eligible if p.id not in seated],
+    )
+    return result.chosen is not None
