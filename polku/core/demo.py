@@ -25,6 +25,12 @@ YOUTH_ORG = "nuoret-auttajat"
 PATIENT_ORG = "sydanystavat"
 HEALTH_ORG = "kuusiniemen-terveysasema"
 
+# Finnish branch names use the genitive: "Helsingin osasto".
+GENITIVE = {
+    "Helsinki": "Helsingin", "Espoo": "Espoon", "Lahti": "Lahden", "Turku": "Turun",
+    "Pori": "Porin", "Tampere": "Tampereen", "Vaasa": "Vaasan", "Kuopio": "Kuopion",
+    "Joensuu": "Joensuun", "Jyväskylä": "Jyväskylän", "Oulu": "Oulun", "Rovaniemi": "Rovaniemen",
+}  # fmt: skip
 YOUTH_REGIONS = {
     "ETELA": ("Etelä-Suomen piiri", ["Helsinki", "Espoo", "Lahti"]),
     "LANSI": ("Länsi-Suomen piiri", ["Turku", "Pori", "Tampere", "Vaasa"]),
@@ -73,7 +79,7 @@ def load_demo() -> bool:
                 Unit.objects.create(
                     organisation=youth,
                     code=town.upper().replace("Ä", "A").replace("Ö", "O")[:10],
-                    name=f"{town}n osasto" if not town.endswith("n") else f"{town} osasto",
+                    name=f"{GENITIVE[town]} osasto",
                     kind=Unit.Kind.LOCAL,
                     parent=region,
                 )

@@ -94,17 +94,17 @@ def test_checkin_by_emailed_link_on_phone_adopt_and_rollup(
     login(cpage, live_server, UNIT_CONTACT_EMAIL, DEMO_PASSWORD)
     cpage.goto(exp_url(live_server, path, espoo))
     cpage.get_by_role("link", name="Kopioi omaan yksikköön").click()
-    cpage.get_by_label("Mihin yksikköön?").select_option(label="Tamperen osasto")
+    cpage.get_by_label("Mihin yksikköön?").select_option(label="Tampereen osasto")
     cpage.get_by_role("button", name="Kopioi", exact=True).click()
-    expect(cpage.get_by_text("Kopioitu yksikköön Tamperen osasto.")).to_be_visible()
+    expect(cpage.get_by_text("Kopioitu yksikköön Tampereen osasto.")).to_be_visible()
     expect(
         cpage.get_by_role("link", name="Koulukiertue yläkouluihin (Espoon osasto)")
     ).to_be_visible()
     contact.close()
     copy = Experiment.objects.get(adopted_from=espoo)
-    assert copy.unit.name == "Tamperen osasto"
+    assert copy.unit.name == "Tampereen osasto"
     assert mail.outbox[-1].to == ["espoo@nuoretauttajat.example"]
-    assert mail.outbox[-1].subject == "Tamperen osasto kopioi kokeilunne"
+    assert mail.outbox[-1].subject == "Tampereen osasto kopioi kokeilunne"
 
     # The coordinator reads the roll-up: 350 + 12 reached, 45 + 3 stayed, Kuopio in the breakdown.
     board = page.context.browser.new_context(

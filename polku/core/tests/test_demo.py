@@ -19,6 +19,12 @@ def test_demo_is_idempotent_and_models_the_cases():
     assert path.units.count() == 12
     kickoff = path.workshop_days.order_by("starts_at").first()
     assert kickoff.status == "closed"
+    assert kickoff.participants.count() == 100
+    assert sorted(youth.units.filter(kind=Unit.Kind.LOCAL).values_list("name", flat=True))[:3] == [
+        "Espoon osasto",
+        "Helsingin osasto",
+        "Joensuun osasto",
+    ]
     assert path.workshop_days.count() == 3
     patient_path = Organisation.objects.get(slug="sydanystavat").paths.get()
     assert patient_path.template == "one_day"
