@@ -1,11 +1,16 @@
 #!/bin/sh
-# Browser tests drive Debian's Chromium (never a downloaded browser build).
-# Installs it when missing and we may (root with apt-get); otherwise says what to do.
-if [ -x /usr/bin/chromium ]; then exit 0; fi
+# System packages the tests need: Debian's Chromium for the browser tests (never a downloaded
+# browser build), fonts, and the Pango/HarfBuzz libraries WeasyPrint renders PDFs with.
+# Installs what is missing when we may (root with apt-get); otherwise says what to do.
+need=""
+for pkg in chromium fonts-dejavu-core libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0; do
+    dpkg -s "$pkg" >/dev/null 2>&1 || need="$need $pkg"
+done
+[ -z "$need" ] && exit 0
 if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
-    echo "Installing Debian's chromium for the browser tests..."
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core >/dev/null
+    echo "Installing system packages for the tests:$need"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $need >/dev/null
     exit $?
 fi
-echo "NOTE: /usr/bin/chromium is missing; browser tests will be skipped." >&2
-echo "      Install it with: sudo apt-get install chromium" >&2
+echo "NOTE: missing system packages:$need — browser and PDF tests will be skipped or fail." >&2
+echo "      Install them with: sudo apt-get install$need" >&2
