@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from polku.experiments.models import CheckIn, CheckInValue, Experiment, Measure, MeasureType
 from polku.organisations.models import Membership, Unit
-from polku.organisations.rules import has_perm
+from polku.organisations.rules import has_perm, sees_whole_organisation
 from polku.paths.models import Path
 from polku.workshops.models import WorkshopDay
 
@@ -25,7 +25,7 @@ def can_edit_experiment(membership: Membership, experiment: Experiment) -> bool:
     """Facilitators and coordinators edit every experiment; unit contacts their own unit's."""
     if not has_perm(membership, "experiment.edit"):
         return False
-    if membership.role == Membership.Role.UNIT_CONTACT:
+    if not sees_whole_organisation(membership):
         return experiment.unit_id is not None and experiment.unit_id == membership.unit_id
     return True
 
@@ -41,7 +41,7 @@ def adoptable_units(*, membership: Membership, path: Path, experiment: Experimen
     )
     taken.add(experiment.unit_id)
     units = list(path.units.order_by("name"))
-    if membership.role == Membership.Role.UNIT_CONTACT:
+    if not sees_whole_organisation(membership):
         units = [u for u in units if u.pk == membership.unit_id]
     return [u for u in units if u.pk not in taken]
 
@@ -367,7 +367,7 @@ def path_rollup(*, path: Path) -> list[RollupRow]:
     rows = []
     for mt in types:
         mine = [m for m in measures if m.measure_type_id == mt.pk]
-        reported = [actuals[m.pk] for m in mine if actuals[m.pk] is not None]
+        reported = [v for m in mine if (v := actuals[m.pk]) is not None]
         per_unit: dict[str, list] = {}
         for m in mine:
             name = m.experiment.unit.name if m.experiment.unit else "–"
@@ -378,11 +378,11 @@ def path_rollup(*, path: Path) -> list[RollupRow]:
         rows.append(
             RollupRow(
                 measure_type=mt,
-                total=_combine(mt, reported),
+                total=combine_measure_values(mt.kind, reported),
                 target=sum((m.target for m in mine), Decimal(0)),
                 experiment_count=len(mine),
                 by_unit=[
-                    (name, _combine(mt, vals), target)
+                    (name, combine_measure_values(mt.kind, vals), target)
                     for name, (vals, target) in sorted(per_unit.items())
                 ],
             )
@@ -390,12 +390,15 @@ def path_rollup(*, path: Path) -> list[RollupRow]:
     return rows
 
 
-def _combine(mt: MeasureType, values: list) -> Decimal | None:
+def combine_measure_values(kind: str, values: Sequence[Decimal]) -> Decimal | None:
+    """The one roll-up rule for a measure kind (also used by the reports dashboard and PDF):
+    counts and money add up, yes/no counts the yeses, percent is the mean to one decimal.
+    None when nothing was reported."""
     if not values:
         return None
-    if mt.is_summed:
+    if kind in SUMMED_KINDS:
         return sum(values, Decimal(0))
-    if mt.kind == MeasureType.Kind.YES_NO:
+    if kind == MeasureType.Kind.YES_NO:
         return Decimal(sum(1 for v in values if v >= 1))
     return (sum(values, Decimal(0)) / len(values)).quantize(Decimal("0.1"))
 

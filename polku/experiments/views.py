@@ -26,7 +26,7 @@ from polku.experiments.forms import (
     ReportForm,
 )
 from polku.experiments.models import CheckIn, Experiment
-from polku.organisations.rules import has_perm
+from polku.organisations.rules import has_perm, sees_whole_organisation
 from polku.paths.selectors import path_get
 
 
@@ -56,7 +56,7 @@ def _int(value: str | None) -> int | None:
 def _units_for(request: HttpRequest, path):
     membership = request.membership  # type: ignore[attr-defined]
     units = path.units.order_by("name")
-    if membership.role == membership.Role.UNIT_CONTACT:
+    if not sees_whole_organisation(membership):
         units = units.filter(pk=membership.unit_id)
     return units
 
@@ -213,7 +213,7 @@ def experiment_edit(request: HttpRequest, path_pk: int, pk: int | None = None) -
         measure_types=measure_types,
         initial=initial,
     )
-    if request.membership.role == request.membership.Role.UNIT_CONTACT:  # type: ignore[attr-defined]
+    if not sees_whole_organisation(request.membership):  # type: ignore[attr-defined]
         form.fields["unit"].required = True  # so that they can keep editing it
     if request.method == "POST" and form.is_valid():
         try:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 SUMMED_KINDS = ("count", "money")
-TENTH = Decimal("0.1")  # percent means: one decimal, like experiments.selectors._combine
+TENTH = Decimal("0.1")  # percent means over time: one decimal, as in combine_measure_values
 
 
 @dataclass(frozen=True)
@@ -126,6 +126,8 @@ def measure_rollups(
     measures: Sequence[MeasureRow],
     values: Sequence[ValueRow],
 ) -> list[MeasureRollup]:
+    from polku.experiments.selectors import combine_measure_values
+
     kinds = {t.id: t.kind for t in measure_types}
     achieved = achieved_per_measure(measures, kinds, values)
     experiments_by_id = {e.id: e for e in experiments}
@@ -145,19 +147,10 @@ def measure_rollups(
             )
             per_unit[unit].append(value)
         all_values = [v for vs in per_unit.values() for v in vs]
-        if summed:
-            total = sum(all_values, Decimal(0))
-            by_unit = [(u, _q(sum(vs, Decimal(0)))) for u, vs in per_unit.items()]
-        elif mt.kind == "yes_no":
-            total = Decimal(sum(1 for v in all_values if v >= 1))
-            by_unit = [(u, Decimal(sum(1 for v in vs if v >= 1))) for u, vs in per_unit.items()]
-        else:  # percent: mean of the latest values
-            total = sum(all_values, Decimal(0)) / len(all_values) if all_values else Decimal(0)
-            by_unit = [
-                (u, _q((sum(vs, Decimal(0)) / len(vs)).quantize(TENTH)))
-                for u, vs in per_unit.items()
-            ]
-            total = Decimal(total).quantize(TENTH)
+        total = combine_measure_values(mt.kind, all_values) or Decimal(0)
+        by_unit = [
+            (u, _q(combine_measure_values(mt.kind, vs) or Decimal(0))) for u, vs in per_unit.items()
+        ]
         # Over time: month by month, cumulative for sums, latest-so-far for the others.
         month_values: dict[str, list[ValueRow]] = defaultdict(list)
         mine_ids = {m.id for m in mine}
