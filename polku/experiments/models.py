@@ -14,7 +14,6 @@ Names are stable; the reports app builds dashboards on them (see docs/experiment
     LogEntry       the experiment's log (what happened, by whom)
 """
 
-import hashlib
 import secrets
 from decimal import Decimal
 
@@ -25,6 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from polku.core.models import TimeStampedModel
+from polku.core.tokens import hash_token
 from polku.organisations.models import Unit
 from polku.paths.models import Path
 
@@ -273,9 +273,7 @@ class CheckInLink(TimeStampedModel):
     def __str__(self) -> str:
         return f"{self.experiment_id} {self.slot}"
 
-    @staticmethod
-    def hash_token(token: str) -> str:
-        return hashlib.sha256(token.encode()).hexdigest()
+    hash_token = staticmethod(hash_token)
 
     @property
     def is_usable(self) -> bool:

@@ -6,7 +6,6 @@ the lottery, its published file and the fairness report use the random pseudonym
 """
 
 import datetime as dt
-import hashlib
 
 from django.conf import settings
 from django.db import models
@@ -14,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from polku.core.models import TimeStampedModel
+from polku.core.tokens import hash_token
 from polku.organisations.models import Organisation
 from polku.paths.models import Path
 from polku.workshops.models import WorkshopDay
@@ -227,9 +227,7 @@ class JuryMember(TimeStampedModel):
     class Meta:
         ordering = ["pool_member__pseudonym"]
 
-    @staticmethod
-    def hash_token(token: str) -> str:
-        return hashlib.sha256(token.encode()).hexdigest()
+    hash_token = staticmethod(hash_token)
 
 
 class AuditEntry(models.Model):

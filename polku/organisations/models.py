@@ -1,11 +1,10 @@
-import hashlib
-
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from polku.core.models import TimeStampedModel
+from polku.core.tokens import hash_token
 
 
 class Organisation(TimeStampedModel):
@@ -125,9 +124,7 @@ class Invitation(TimeStampedModel):
     def __str__(self) -> str:
         return self.email
 
-    @staticmethod
-    def hash_token(token: str) -> str:
-        return hashlib.sha256(token.encode()).hexdigest()
+    hash_token = staticmethod(hash_token)
 
     @property
     def is_open(self) -> bool:

@@ -1,4 +1,3 @@
-import hashlib
 import secrets
 
 from django.conf import settings
@@ -7,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from polku.core.models import TimeStampedModel
+from polku.core.tokens import hash_token
 from polku.paths.models import Path
 from polku.workshops.models import WorkshopDay
 
@@ -49,9 +49,7 @@ class ShareLink(TimeStampedModel):
     def __str__(self) -> str:
         return self.label
 
-    @staticmethod
-    def hash_token(token: str) -> str:
-        return hashlib.sha256(token.encode()).hexdigest()
+    hash_token = staticmethod(hash_token)
 
     @property
     def is_active(self) -> bool:
