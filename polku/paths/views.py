@@ -14,7 +14,7 @@ from polku.paths.calendar import calendar_ics
 from polku.paths.forms import AgendaSlotForm, PathCreateForm, PathEditForm, WorkshopDayForm
 from polku.paths.path_templates import TEMPLATES
 from polku.workshops import services as workshop_services
-from polku.workshops.activity_types import activity_type_label
+from polku.workshops.activity_types import activity_type_choices
 
 
 def _path_url(request: HttpRequest, path) -> str:
@@ -54,9 +54,10 @@ def path_detail(request: HttpRequest, pk: int) -> HttpResponse:
     now = timezone.now()
     days = list(path.workshop_days.all())
     next_day = next((d for d in days if d.ends_at >= now), None)
+    labels = dict(activity_type_choices())  # once per page, not once per agenda item
     for day in days:
         day.agenda = [  # type: ignore[attr-defined]
-            (slot, activity_type_label(slot.activity_type) if slot.activity_type else "")
+            (slot, labels.get(slot.activity_type, slot.activity_type) if slot.activity_type else "")
             for slot in day.agenda_slots.all()
         ]
     span = max((path.ends_on - path.starts_on).days, 1)

@@ -141,3 +141,19 @@ def test_unknown_invitation_token_gives_friendly_404(client):
     response = client.get(reverse("organisations:invitation_accept", args=["nope"]))
     assert response.status_code == 404
     assert "Kutsu ei ole voimassa" in response.content.decode()
+
+
+def test_path_page_of_the_demo_youth_path_takes_a_fixed_number_of_queries(
+    client, django_assert_num_queries
+):
+    """Three workshop days with agendas, the experiments roll-up and the carried results:
+    12 queries (session, user, membership, path, days, slots, units, and the includes)."""
+    from polku.accounts.models import User
+    from polku.core.demo import load_demo
+
+    load_demo()
+    client.force_login(User.objects.get(email="fasilitaattori@polku.example"))
+    path = Path.objects.get(organisation__slug="nuoret-auttajat")
+    with django_assert_num_queries(12):
+        response = client.get(reverse("paths:detail", args=["nuoret-auttajat", path.pk]))
+    assert response.status_code == 200
