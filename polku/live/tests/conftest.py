@@ -18,10 +18,6 @@ from polku.live import engine
 
 @pytest.fixture(autouse=True)
 def _fresh_rooms():
-    engine.rooms.clear()
-    engine._locks.clear()
-    engine._reaper = None
+    engine.rooms_reset()
     yield
-    engine.rooms.clear()
-    engine._locks.clear()
-    engine._reaper = None
+    engine.rooms_reset()

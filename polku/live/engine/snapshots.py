@@ -1,0 +1,186 @@
+"""What each audience sees: activity views, snapshots, and the fan-out tick."""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any
+
+import orjson
+from django.template.loader import render_to_string
+from django.utils import translation
+
+from polku.live.engine.connection import Conn, dumps
+from polku.live.engine.slots import PLAIN, STATUS_LABELS, Slot
+
+if TYPE_CHECKING:
+    from polku.live.engine.room import Room
+
+PROTOCOL_VERSION = 1
+PHONE_INTERVAL = 0.5  # 2 Hz …
+PHONE_INTERVAL_LARGE = 1.0  # … 1 Hz when more than LARGE_ROOM phones are connected
+LARGE_ROOM = 1000
+CONSOLE_INTERVAL = 0.5
+
+
+class Snapshots:
+    """The fan-out half of a Room (mixed into it): views rendered once per slot, audience and
+    language; one snapshot per audience per tick, encoded once, pushed to every socket."""
+
+    def _init_fanout(self: Room) -> None:
+        self._views: dict[tuple, str] = {}
+        self._phone_bytes = b""
+        self._phone_sent = 0.0
+        self._screen_rev: Any = -1
+        self._phone_rev = -1
+        self._console_sent = 0.0
+        self._console_rev: Any = -1
+        self.view_version = 0  # bumps when any client's view may have changed
+        self._phone_cache: tuple[Any, Any, str] = (None, None, "")
+        self._phone_last_text = ""
+        self._phone_last_view = -1
+        self._views_sent = -1
+
+    # -- views and snapshots ---------------------------------------------------------------
+    def _view_slot(self, conn: Conn) -> Slot | None:
+        slot_id = conn.selected if conn.audience == "console" and conn.selected else self.current
+        return self.slots.get(slot_id) if slot_id is not None else None
+
+    def view_html(self, slot: Slot | None, audience: str, lang: str) -> str:
+        key = (slot.id if slot else None, audience, lang)
+        html = self._views.get(key)
+        if html is None:
+            if slot is None:
+                template = "live/activity_waiting.html"
+            else:
+                template = {
+                    "phone": slot.activity.participant_template,
+                    "screen": slot.activity.presenter_template,
+                    "console": slot.activity.console_template,
+                }[audience]
+            context = {"slot": slot, "config": slot.config if slot else {}, "units": self.units}
+            with translation.override(lang):
+                html = render_to_string(template, context)
+            self._views[key] = html
+        return html
+
+    async def send_view(self, conn: Conn) -> None:
+        slot = self._view_slot(conn)
+        view_key = (slot.id if slot else None, slot.activity.key if slot else None)
+        if conn.view_key == view_key:
+            return
+        conn.view_key = view_key
+        html = self.view_html(slot, conn.audience, conn.lang)
+        await conn.send({"t": "view", "slot": view_key[0], "key": view_key[1], "html": html})
+
+    def _base_snapshot(self) -> dict[str, Any]:
+        return {"t": "snapshot", "v": PROTOCOL_VERSION, "rev": self.rev, "seq": self.seq}
+
+    def phone_snapshot_cached(self) -> tuple[dict[str, Any], str]:
+        """The phone snapshot and its JSON, built at most once per room revision (joins in a
+        big room would otherwise rebuild it for every phone)."""
+        key = (self.rev, self.current)
+        if self._phone_cache[0] != key:
+            snap = self.phone_snapshot()
+            self._phone_cache = (key, snap, dumps(snap))
+        return self._phone_cache[1], self._phone_cache[2]
+
+    def phone_snapshot(self) -> dict[str, Any]:
+        slot = self.slots.get(self.current) if self.current else None
+        snap = self._base_snapshot()
+        snap["day"] = {"title": self.title, "code": self.code, "units": self.units}
+        snap["activity"] = slot.info() if slot else None
+        snap["data"] = (
+            slot.activity.public_snapshot(slot.state, slot.config, slot.revealed) if slot else {}
+        )
+        return snap
+
+    def screen_snapshot(self) -> dict[str, Any]:
+        slot = self.slots.get(self.current) if self.current else None
+        snap = self._base_snapshot()
+        snap["day"] = {"title": self.title, "code": self.code}
+        snap["connected"] = len(self.conns["phone"])
+        snap["activity"] = slot.info() if slot else None
+        snap["data"] = (
+            slot.activity.presenter_snapshot(slot.state, slot.config, slot.revealed) if slot else {}
+        )
+        return snap
+
+    def presence(self) -> dict[str, Any]:
+        per_unit: dict[int | None, int] = {}
+        for conn in self.conns["phone"]:
+            unit = conn.participant.unit if conn.participant else None
+            per_unit[unit] = per_unit.get(unit, 0) + 1
+        units = [
+            {"name": self.unit_names.get(u, "") if u else "", "n": n}
+            for u, n in sorted(per_unit.items(), key=lambda kv: -kv[1])
+        ]
+        return {"total": len(self.conns["phone"]), "units": units}
+
+    def console_snapshot(self, conn: Conn, presence: dict[str, Any]) -> dict[str, Any]:
+        slot = self._view_slot(conn)
+        snap = self._base_snapshot()
+        snap["day"] = {"title": self.title, "code": self.code}
+        snap["connected"] = presence
+        snap["current"] = self.current
+        with translation.override(conn.lang):
+            labels = {k: str(v) for k, v in STATUS_LABELS.items()}
+            snap["agenda"] = [
+                {**s.info(), "id": s.id, "status_label": labels[s.status],
+                 "label": str(s.activity.label) if s.activity is not PLAIN else "",
+                 "selected": slot is not None and s.id == slot.id, "on_screen": s.id == self.current}
+                for s in self.slots.values()
+            ]  # fmt: skip
+        snap["activity"] = {**slot.info(), "status_label": labels[slot.status]} if slot else None
+        snap["data"] = slot.activity.console_snapshot(slot.state, slot.config) if slot else {}
+        return snap
+
+    def snapshot_for(self, conn: Conn) -> dict[str, Any]:
+        if conn.audience == "phone":
+            return self.phone_snapshot()
+        if conn.audience == "screen":
+            return self.screen_snapshot()
+        return self.console_snapshot(conn, self.presence())
+
+    async def tick(self) -> None:
+        """One fan-out round; called every TICK seconds by the room loop."""
+        now = time.monotonic()
+        view_changed = False
+        if self._views_sent != self.view_version:
+            self._views_sent = self.view_version
+            for conn in list(self.all_conns()):
+                before = conn.view_key
+                await self.send_view(conn)
+                if conn.view_key != before:
+                    view_changed = True
+                    if conn.audience == "phone" and self.current is not None:
+                        await self.send_me(conn, self.current)
+        rev = (self.rev, self.presence_rev)
+        if (rev != self._screen_rev or view_changed) and self.conns["screen"]:
+            self._screen_rev = rev
+            text = dumps(self.screen_snapshot())
+            for conn in list(self.conns["screen"]):
+                conn.push(text)
+        if (
+            self.conns["console"]
+            and (rev != self._console_rev or view_changed)
+            and (now - self._console_sent >= CONSOLE_INTERVAL or view_changed)
+        ):
+            self._console_rev, self._console_sent = rev, now
+            presence = self.presence()
+            for conn in list(self.conns["console"]):
+                conn.push(dumps(self.console_snapshot(conn, presence)))
+        interval = (
+            PHONE_INTERVAL if len(self.conns["phone"]) <= LARGE_ROOM else PHONE_INTERVAL_LARGE
+        )
+        if (self.rev != self._phone_rev or view_changed) and (
+            now - self._phone_sent >= interval or view_changed
+        ):
+            self._phone_rev = self.rev
+            snap, text = self.phone_snapshot_cached()
+            body = orjson.dumps(snap["activity"]) + orjson.dumps(snap["data"])
+            if body != self._phone_bytes or view_changed:
+                self._phone_bytes = body
+                self._phone_sent = now
+                self._phone_last_text, self._phone_last_view = text, self.view_version
+                for conn in list(self.conns["phone"]):
+                    conn.push(text)
