@@ -47,7 +47,7 @@ def database_config(url: str | None) -> dict[str, Any]:
 def mailer_config(url: str | None) -> dict:
     """Django 6.1 MAILERS entry from EMAIL_URL (console backend when unset)."""
     if not url or url.startswith("console:"):
-        return {"BACKEND": "django.core.mail.backends.console.EmailBackend"}
+        return {"BACKEND": "polku.core.mail_console.EmailBackend"}
     if url.startswith("locmem:"):
         return {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}
     parsed = urlparse(url)

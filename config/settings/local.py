@@ -4,7 +4,7 @@ import os
 import secrets
 
 from .base import *  # noqa: F403
-from .base import BASE_DIR
+from .base import BASE_DIR, LOGGING
 
 
 def _local_secret_key() -> str:
@@ -24,3 +24,18 @@ DEBUG = os.environ.get("DEBUG", "1") == "1"
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 STATIC_ROOT.mkdir(exist_ok=True)
+
+# The task worker beside `make run` prints every email it sends (console mailer) in the
+# terminal; its routine "task RUNNING/SUCCESSFUL" lines are left out, failures are shown.
+LOGGING = {
+    **LOGGING,
+    "handlers": {
+        **LOGGING["handlers"],
+        "warnings": {"class": "logging.StreamHandler", "level": "WARNING"},
+    },
+    "loggers": {
+        **LOGGING["loggers"],
+        "django.tasks": {"handlers": ["warnings"], "level": "INFO", "propagate": False},
+        "django_tasks_db": {"handlers": ["warnings"], "level": "INFO", "propagate": False},
+    },
+}

@@ -28,7 +28,7 @@ def test_postgres_url_keeps_connections_with_health_checks():
 
 
 def test_email_url_unset_is_console_and_smtp_url_is_parsed():
-    assert mailer_config(None) == {"BACKEND": "django.core.mail.backends.console.EmailBackend"}
+    assert mailer_config(None) == {"BACKEND": "polku.core.mail_console.EmailBackend"}
     smtp = mailer_config("smtp://mailer%40org.fi:p%40ss@smtp.org.fi:587")
     assert smtp == {
         "BACKEND": "django.core.mail.backends.smtp.EmailBackend",

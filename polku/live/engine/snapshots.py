@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import orjson
 from django.template.loader import render_to_string
@@ -11,9 +11,6 @@ from django.utils import translation
 
 from polku.live.engine.connection import Conn, dumps
 from polku.live.engine.slots import PLAIN, STATUS_LABELS, Slot
-
-if TYPE_CHECKING:
-    from polku.live.engine.room import Room
 
 PROTOCOL_VERSION = 1
 PHONE_INTERVAL = 0.5  # 2 Hz …
@@ -26,7 +23,25 @@ class Snapshots:
     """The fan-out half of a Room (mixed into it): views rendered once per slot, audience and
     language; one snapshot per audience per tick, encoded once, pushed to every socket."""
 
-    def _init_fanout(self: Room) -> None:
+    # provided by Room
+    code: str
+    title: str
+    slots: dict[int, Slot]
+    current: int | None
+    units: list[dict[str, Any]]
+    unit_names: dict[int, str]
+    conns: dict[str, set[Conn]]
+    rev: int
+    seq: int
+    presence_rev: int
+
+    def all_conns(self) -> list[Conn]:
+        raise NotImplementedError
+
+    async def send_me(self, conn: Conn, slot_id: int) -> None:
+        raise NotImplementedError
+
+    def _init_fanout(self) -> None:
         self._views: dict[tuple, str] = {}
         self._phone_bytes = b""
         self._phone_sent = 0.0

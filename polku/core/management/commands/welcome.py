@@ -22,6 +22,7 @@ class Command(BaseCommand):
             f"    unit contact  {demo.UNIT_CONTACT_EMAIL}",
             f"    viewer        {demo.VIEWER_EMAIL}",
             "",
+            "  Emails (invitations, check-in links) are printed in this terminal.",
             "  Stop with Ctrl-C.",
             "",
         ]
