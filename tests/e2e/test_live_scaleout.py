@@ -98,3 +98,91 @@ def test_vote_on_instance_a_shows_on_screen_of_instance_b(pg_database):
         a.stop()
         if b is not None:
             b.stop()
+
+
+# -- the same two instances behind nginx, configured by deploy/nginx/polku.conf ---------------
+def _nginx_or_skip():
+    import shutil
+
+    from deploy.nginx.render import NGINX
+
+    if not shutil.which(NGINX):
+        if os.environ.get("POLKU_REQUIRE_SERVICES") == "1":
+            pytest.fail(
+                f"{NGINX} is missing (POLKU_REQUIRE_SERVICES=1): apt-get install nginx-light"
+            )
+        pytest.skip(f"{NGINX} is missing: apt-get install nginx-light")
+
+
+def _get(url: str, headers: dict | None = None):
+    import urllib.request
+
+    request = urllib.request.Request(url, headers=headers or {})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return response.status, dict(response.headers), response.read()
+
+
+def test_two_instances_behind_nginx_serve_one_room(pg_database, tmp_path):
+    """Phones come through nginx (least_conn over both instances); a presenter on each
+    instance sees every input, whichever instance the phone's websocket landed on."""
+    import shutil
+
+    from deploy.nginx.render import Nginx
+    from tests.e2e.conftest_live import ROOT, free_port
+
+    _nginx_or_skip()
+    static = tmp_path / "static"
+    (static / "live").mkdir(parents=True)
+    shutil.copy(ROOT / "polku/live/static/live/live.js", static / "live" / "live.js")
+    env = server_env(pg_database, REDIS_URL=REDIS)
+    room = prepare_database(env, code="PROXY2", activities="topics,dot_vote")
+    a = Server(env).start()
+    b = proxy = None
+    try:
+        b = Server(env).start()
+        proxy = Nginx(
+            tmp_path / "nginx", listen_port=free_port(),
+            instances=[f"127.0.0.1:{a.port}", f"127.0.0.1:{b.port}"], static_root=str(static),
+        ).start()  # fmt: skip
+        base = f"http://127.0.0.1:{proxy.port}"
+        # static files: the collected ones from nginx itself, anything else from the app
+        status, headers, body = _get(base + "/static/live/live.js")
+        assert (status, headers["Cache-Control"]) == (200, "public, max-age=31536000, immutable")
+        assert body == (static / "live" / "live.js").read_bytes()
+        status, headers, _body = _get(base + "/static/polku/css/app.css")
+        assert status == 200 and "immutable" not in headers.get("Cache-Control", "")
+        # the join page through the proxy
+        status, _headers, page = _get(base + f"/j/{room['code']}/", {"Accept-Language": "fi"})
+        assert status == 200 and f'data-ws="/ws/live/{room["code"]}/"'.encode() in page
+
+        async def scenario():
+            ws = f"ws://127.0.0.1:{proxy.port}"
+            staff = Phone(ws, room["code"], path=f"console/?k={room['console_key']}")
+            screens = [
+                Phone(server.ws, room["code"], path=f"screen/?k={room['screen_key']}")
+                for server in (a, b)
+            ]
+            phones = [Phone(ws, room["code"]) for _ in range(4)]
+            for client in (staff, *screens, *phones):
+                await client.start()
+            await staff.control(room["slots"]["topics"], "open")
+            assert await staff.wait_acked(10)
+            for i, phone in enumerate(phones):
+                await phone.input(room["slots"]["topics"], "card", {"text": f"Aihe {i}"})
+            for phone in phones:
+                assert await phone.wait_acked(10)
+            for screen in screens:
+                assert await _until(
+                    lambda s=screen: (s.last_snapshot or {}).get("data", {}).get("count") == 4
+                ), screen.last_snapshot
+            for client in (staff, *screens, *phones):
+                await client.stop()
+
+        run_async(scenario())
+        assert "[error]" not in proxy.errors() and "[crit]" not in proxy.errors()
+    finally:
+        if proxy is not None:
+            proxy.stop()
+        a.stop()
+        if b is not None:
+            b.stop()
