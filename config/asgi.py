@@ -7,6 +7,13 @@ from django.core.asgi import get_asgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 django_asgi_app = get_asgi_application()
 
+from django.conf import settings  # noqa: E402
+
+if not settings.DEBUG and not getattr(settings, "WHITENOISE_USE_FINDERS", False):
+    from polku.core.checks import require_static_manifest
+
+    require_static_manifest()  # production: no instance serves 500s for want of collectstatic
+
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from channels.sessions import CookieMiddleware  # noqa: E402

@@ -90,6 +90,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "polku.core.metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -187,6 +188,11 @@ CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}
 # Public base URL used in emails and calendar feeds (no trailing slash).
 POLKU_BASE_URL = os.environ.get("POLKU_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 INVITATION_VALID_DAYS = 14
+
+# Monitoring: /metrics asks for this bearer token when set; /readyz fails when the task worker
+# has not run its heartbeat for this long.
+POLKU_METRICS_TOKEN = os.environ.get("POLKU_METRICS_TOKEN", "")
+POLKU_WORKER_STALE_SECONDS = int(os.environ.get("POLKU_WORKER_STALE_SECONDS", "180"))
 
 LOGGING = {
     "version": 1,

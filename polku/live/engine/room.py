@@ -14,6 +14,7 @@ from channels.db import database_sync_to_async
 from django.utils.translation import gettext_lazy as _
 
 from polku.activities.registry import Event, Rejected, clean_text, registry
+from polku.core import metrics
 from polku.live import identity, selectors, services
 from polku.live.engine import bridge as bridge_mod
 from polku.live.engine.connection import (
@@ -408,6 +409,7 @@ class Room(Snapshots):
             changed = [
                 {"token_hash": th, "name": i.name, "unit": i.unit} for th, i in profiles.items()
             ]
+            started = time.perf_counter()
             try:
                 ids = await run_db(
                     services.events_store,
@@ -423,6 +425,8 @@ class Room(Snapshots):
                         await conn.error("retry", _("Not saved yet. Sending again…"), p.key[1])
                 await self.reload()
                 return
+            metrics.LIVE_BATCH_COMMIT.observe(time.perf_counter() - started)
+            metrics.LIVE_INPUTS.inc(sum(1 for row in rows if not row["actor"].startswith("f")))
             for token_hash, pk in ids.items():
                 info = self.participants.get(token_hash)
                 if info is not None:
