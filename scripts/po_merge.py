@@ -32,8 +32,10 @@ def _blocks(text: str) -> list[str]:
 
 
 def _key(block: str) -> tuple[str, ...]:
-    """msgctxt + msgid + msgid_plural of an entry, comments and translations left out."""
-    key: list[str] = []
+    """msgctxt + msgid + msgid_plural of an entry, comments and translations left out. The
+    quoted pieces of a field are joined, so one entry wrapped differently by two gettext
+    versions is still one entry."""
+    fields: dict[str, str] = {}
     field = ""
     for line in block.splitlines():
         if line.startswith("#~"):
@@ -41,13 +43,15 @@ def _key(block: str) -> tuple[str, ...]:
         elif line.startswith("#"):
             continue
         if line.startswith(("msgctxt ", "msgid ", "msgid_plural ")):
-            field = line.split(" ", 1)[0]
-            key.append(field + ":" + line.split(" ", 1)[1])
+            field, rest = line.split(" ", 1)
+            fields[field] = rest.strip()[1:-1]
         elif line.startswith("msgstr"):
             field = "msgstr"
-        elif line.startswith('"') and field != "msgstr":
-            key.append(line)
-    return tuple(key)
+        elif line.startswith('"') and field and field != "msgstr":
+            fields[field] += line.strip()[1:-1]
+    return tuple(
+        f"{name}:{fields[name]}" for name in ("msgctxt", "msgid", "msgid_plural") if name in fields
+    )
 
 
 def _translated(block: str) -> bool:
@@ -71,7 +75,7 @@ def merge(ours: str, theirs: str) -> str:
         key = _key(block)
         seen.add(key)
         other = theirs_by_key.get(key)
-        if key != ("msgid:" + '""',) and other and not _translated(block) and _translated(other):
+        if key != ("msgid:",) and other and not _translated(block) and _translated(other):
             block = other
         out.append(block)
     out.extend(b for b in theirs_blocks if _key(b) not in seen)

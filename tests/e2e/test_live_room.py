@@ -72,9 +72,18 @@ def test_phone_joins_by_code_submits_topic_and_votes_while_screen_updates(
     page.locator(".console__slot").nth(0).get_by_role("button", name="Muokkaa").click()
     page.locator(".mod-card").first.wait_for()
     axe_check(page, context="facilitator console moderating topics")
-    page.locator(".console__slot").nth(0).get_by_role("button", name="Näytä valkokankaalla").click()
+    # the projector goes back to the topics; the phones stay on the vote
+    page.locator(".console__slot").nth(0).get_by_role(
+        "button", name="Näytä vain valkokankaalla"
+    ).click()
+    screen.locator(".wall-card", has_text="Miten <b>perehdytämme</b> uudet?").wait_for()
+    page.locator(".console__where", has_text="pidetty valkokankaalla").wait_for()
+    assert phone_page.get_by_role("button", name="Lisää piste").first.is_visible()
+    # the topics are put back on the phones: the half-typed text is still there
+    page.locator(".console__slot").nth(0).get_by_role("button", name="Palauta puhelimiin").click()
     phone_page.get_by_label("Aiheesi tai kysymyksesi").wait_for()
     assert phone_page.get_by_label("Aiheesi tai kysymyksesi").input_value() == "Puolikas aja"
+    assert page.locator(".console__slot").nth(1).locator(".badge").first.inner_text() == "päättynyt"
 
 
 def test_unknown_code_shows_friendly_finnish_page(live_room, phone_page):

@@ -35,8 +35,9 @@ log = logging.getLogger("polku.live")
 FLUSH_INTERVAL = 0.12
 TICK = 0.1
 CONTROL_ACTIONS = frozenset(
-    {"open", "pause", "close", "reveal", "conceal", "timer", "show", "carry"}
+    {"open", "pause", "close", "reveal", "conceal", "timer", "show", "follow", "carry"}
 )
+STILL_OPEN = ("open", "paused")
 
 __all__ = ["PROTOCOL_VERSION", "Room"]
 
@@ -60,7 +61,10 @@ class Room(Snapshots):
 
     def _reset(self) -> None:
         self.slots: dict[int, Slot] = {}
+        # what the phones work on, and what the projector shows when the facilitator has put
+        # something else there (None: the screen follows the phones)
         self.current: int | None = None
+        self.screen_pin: int | None = None
         self.seen: set[tuple[str, str]] = set()
         self.rev = 0
         self.seq = 0
@@ -147,12 +151,14 @@ class Room(Snapshots):
         data: dict[str, Any],
         name: str = "",
         unit: int | None = None,
-    ) -> None:
+    ) -> list[Slot]:
+        """Apply one event; returns the activities it closed on the way (moving on)."""
         slot = self.slots.get(slot_id) if slot_id is not None else None
         if slot is None:
             raise Rejected(_("No such activity."), "invalid")
+        closed: list[Slot] = []
         if kind.startswith("sys:"):
-            self._control(slot, kind[4:], data)
+            closed = self._control(slot, kind[4:], data)
         elif kind.startswith("mod:"):
             slot.activity.moderate(slot.state, kind[4:], data, slot.config)
         else:
@@ -162,8 +168,15 @@ class Room(Snapshots):
             )  # fmt: skip
             slot.activity.reduce(slot.state, event, slot.config)
         self.rev += 1
+        return closed
 
-    def _control(self, slot: Slot, action: str, data: dict[str, Any]) -> None:
+    @property
+    def screen_slot(self) -> int | None:
+        """The agenda item on the projector: pinned by "show", else what the phones have."""
+        return self.screen_pin if self.screen_pin is not None else self.current
+
+    def _control(self, slot: Slot, action: str, data: dict[str, Any]) -> list[Slot]:
+        closed: list[Slot] = []
         if action == "open":
             if not slot.opened:
                 items = data.get("items")
@@ -171,8 +184,16 @@ class Room(Snapshots):
                     slot.state, slot.config, items if isinstance(items, list) else []
                 )
                 slot.opened = True
+            # Moving on: the activity the phones had (or any other still open) is closed; the
+            # console saves its results to the path (see _staff). One activity is open at a time.
+            for other in self.slots.values():
+                if other is not slot and other.status in STILL_OPEN:
+                    other.status = "closed"
+                    closed.append(other)
             slot.status = "open"
             self.current = slot.id
+            if self.screen_pin == slot.id:
+                self.screen_pin = None
             self.view_version += 1
         elif action == "pause":
             slot.status = "paused"
@@ -184,12 +205,17 @@ class Room(Snapshots):
             end = data.get("end")
             slot.timer_end = float(end) if isinstance(end, int | float) else None
         elif action == "show":
-            self.current = slot.id
+            # the projector only; the phones stay where they are
+            self.screen_pin = None if slot.id == self.current else slot.id
+            self.view_version += 1
+        elif action == "follow":
+            self.screen_pin = None
             self.view_version += 1
         elif action == "carry":
             pass
         else:
             raise Rejected(_("Unknown action."), "invalid")
+        return closed
 
     def source_items(self, slot: Slot) -> list[dict[str, Any]]:
         """Items of the nearest earlier activity of the day that offers some."""
@@ -280,6 +306,9 @@ class Room(Snapshots):
             else:
                 await conn.send({"t": "ack", "id": client_id, "dup": True})
             return
+        if conn.audience == "phone" and self.status != "live":
+            await conn.error("closed", _("The workshop has ended."), client_id)
+            return
         if slot.status != "open":
             message = (
                 _("This activity is paused.")
@@ -342,7 +371,9 @@ class Room(Snapshots):
             await conn.send({"t": "ack", "id": client_id, "dup": True})
             return
         try:
-            self._apply(slot_id=slot.id, kind=kind, actor=actor, client_id=client_id, data=data)
+            closed = self._apply(
+                slot_id=slot.id, kind=kind, actor=actor, client_id=client_id, data=data
+            )
         except Rejected as rejected:
             await conn.error(rejected.code, rejected.message, client_id)
             return
@@ -352,7 +383,9 @@ class Room(Snapshots):
         }  # fmt: skip
         self._enqueue(row, key, slot.id, conn)
         if action in ("close", "carry") and msg["t"] == "control":
-            self.tasks.append(asyncio.ensure_future(self.carry_forward(slot)))
+            closed.append(slot)
+        for done in closed:
+            self.tasks.append(asyncio.ensure_future(self.carry_forward(done)))
 
     async def _profile(self, conn: Conn, msg: dict[str, Any], client_id: str | None) -> None:
         assert conn.participant is not None

@@ -28,12 +28,17 @@ class Snapshots:
     title: str
     slots: dict[int, Slot]
     current: int | None
+    screen_pin: int | None
     units: list[dict[str, Any]]
     unit_names: dict[int, str]
     conns: dict[str, set[Conn]]
     rev: int
     seq: int
     presence_rev: int
+
+    @property
+    def screen_slot(self) -> int | None:
+        raise NotImplementedError
 
     def all_conns(self) -> list[Conn]:
         raise NotImplementedError
@@ -57,7 +62,14 @@ class Snapshots:
 
     # -- views and snapshots ---------------------------------------------------------------
     def _view_slot(self, conn: Conn) -> Slot | None:
-        slot_id = conn.selected if conn.audience == "console" and conn.selected else self.current
+        """Phones: what they work on; the projector: what is on screen; the console: the item
+        being moderated (else what the phones have)."""
+        if conn.audience == "screen":
+            slot_id = self.screen_slot
+        elif conn.audience == "console" and conn.selected:
+            slot_id = conn.selected
+        else:
+            slot_id = self.current
         return self.slots.get(slot_id) if slot_id is not None else None
 
     def view_html(self, slot: Slot | None, audience: str, lang: str) -> str:
@@ -110,7 +122,8 @@ class Snapshots:
         return snap
 
     def screen_snapshot(self) -> dict[str, Any]:
-        slot = self.slots.get(self.current) if self.current else None
+        screen = self.screen_slot
+        slot = self.slots.get(screen) if screen else None
         snap = self._base_snapshot()
         snap["day"] = {"title": self.title, "code": self.code}
         snap["connected"] = len(self.conns["phone"])
@@ -125,9 +138,11 @@ class Snapshots:
         for conn in self.conns["phone"]:
             unit = conn.participant.unit if conn.participant else None
             per_unit[unit] = per_unit.get(unit, 0) + 1
+        # every row has an id: the console's list binding keys its rows by id (rows without
+        # one were added again on every update)
         units = [
-            {"name": self.unit_names.get(u, "") if u else "", "n": n}
-            for u, n in sorted(per_unit.items(), key=lambda kv: -kv[1])
+            {"id": str(u) if u else "none", "name": self.unit_names.get(u, "") if u else "", "n": n}
+            for u, n in sorted(per_unit.items(), key=lambda kv: (-kv[1], kv[0] or 0))
         ]
         return {"total": len(self.conns["phone"]), "units": units}
 
@@ -137,14 +152,20 @@ class Snapshots:
         snap["day"] = {"title": self.title, "code": self.code}
         snap["connected"] = presence
         snap["current"] = self.current
+        screen = self.screen_slot
+        snap["screen"] = screen
+        snap["screen_pinned"] = self.screen_pin is not None
         with translation.override(conn.lang):
             labels = {k: str(v) for k, v in STATUS_LABELS.items()}
             snap["agenda"] = [
                 {**s.info(), "id": s.id, "status_label": labels[s.status],
                  "label": str(s.activity.label) if s.activity is not PLAIN else "",
-                 "selected": slot is not None and s.id == slot.id, "on_screen": s.id == self.current}
+                 "selected": slot is not None and s.id == slot.id, "on_screen": s.id == screen,
+                 "on_phones": s.id == self.current}
                 for s in self.slots.values()
             ]  # fmt: skip
+            snap["phones_title"] = self.slots[self.current].title if self.current else ""
+            snap["screen_title"] = self.slots[screen].title if screen else ""
         snap["activity"] = {**slot.info(), "status_label": labels[slot.status]} if slot else None
         snap["data"] = slot.activity.console_snapshot(slot.state, slot.config) if slot else {}
         return snap

@@ -214,8 +214,8 @@
     var existing = {};
     Array.prototype.forEach.call(el.querySelectorAll(":scope > [data-item-id]"), function (n) { existing[n.dataset.itemId] = n; });
     var prev = tpl;
-    items.forEach(function (item) {
-      var id = String(item.id);
+    items.forEach(function (item, i) {
+      var id = String(item.id != null ? item.id : "i" + i); // rows are keyed by id
       var node = existing[id];
       if (node) { delete existing[id]; } else {
         node = tpl.content.firstElementChild.cloneNode(true);
