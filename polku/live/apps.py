@@ -1,6 +1,18 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class LiveConfig(AppConfig):
     name = "polku.live"
     label = "live"
+
+    def ready(self) -> None:
+        from polku.live.engine.closing import day_close_activities
+        from polku.workshops.hooks import day_closed
+
+        day_closed.register(
+            name="live.close_open_activities",
+            label=_("Saving the activities that were still open"),
+            order=10,
+            run=day_close_activities,
+        )

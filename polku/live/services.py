@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 import orjson
@@ -14,8 +13,6 @@ from django.utils.translation import gettext as _
 from polku.live import identity
 from polku.live.models import LiveEvent, Participant
 from polku.workshops.models import WorkshopDay
-
-logger = logging.getLogger("polku.live")
 
 
 def participant_join(
@@ -141,24 +138,13 @@ def _events_insert(
 
 
 def workshop_day_set_status(*, day: WorkshopDay, status: str) -> WorkshopDay:
-    if status not in WorkshopDay.Status.values:
+    """Open a day for participants (``live``) or take it back to ``planned``. Ending a day is
+    ``polku.workshops.services.workshop_day_close`` (it saves what is open, makes the summary)."""
+    if status not in (WorkshopDay.Status.LIVE, WorkshopDay.Status.PLANNED):
         raise ValidationError(_("Unknown status."))
-    was_closed = day.status == WorkshopDay.Status.CLOSED
     day.status = status
     day.save(update_fields=["status", "updated_at"])
-    if status == WorkshopDay.Status.CLOSED and not was_closed:
-        # The workshop summary is made when the day is closed (the facilitator then reviews it).
-        transaction.on_commit(lambda: _summary_after_close(day))
     return day
-
-
-def _summary_after_close(day: WorkshopDay) -> None:
-    from polku.reports.services import workshop_summary_generate
-
-    try:
-        workshop_summary_generate(workshop_day=day)
-    except Exception:  # closing must succeed even if the summary cannot be made now
-        logger.exception("workshop summary for day %s failed; it is made when first opened", day.pk)
 
 
 def slot_config_update(*, slot, activity, values: dict[str, Any]):  # type: ignore[no-untyped-def]

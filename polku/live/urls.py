@@ -15,5 +15,6 @@ urlpatterns = [
     path(D, views.console, name="console"),
     path(D + "screen/", views.screen, name="screen"),
     path(D + "status/", views.day_status, name="day_status"),
+    path(D + "end/", views.day_end, name="day_end"),
     path(D + "slots/<int:slot_pk>/", views.slot_config, name="slot_config"),
 ]

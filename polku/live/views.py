@@ -33,9 +33,11 @@ from django.views.decorators.http import require_POST
 from polku.activities.registry import registry
 from polku.core.tenancy import organisation_view
 from polku.live import engine, identity, selectors, services
+from polku.live.engine import closing
 from polku.live.forms import JoinCodeForm, RememberForm, SlotConfigForm
 from polku.paths.selectors import path_get
 from polku.workshops.models import WorkshopDay
+from polku.workshops.services import workshop_day_close
 
 COOKIE_AGE = 60 * 60 * 24 * 30
 
@@ -327,6 +329,9 @@ def screen(request: HttpRequest, path_pk: int, day_pk: int) -> HttpResponse:
 def day_status(request: HttpRequest, path_pk: int, day_pk: int) -> HttpResponse:
     day = _staff_day(request, path_pk, day_pk)
     status = request.POST.get("status", "")
+    org = request.organisation.slug  # type: ignore[attr-defined]
+    if status == WorkshopDay.Status.CLOSED:  # ending the day asks first
+        return redirect("live:day_end", org, path_pk, day_pk)
     try:
         services.workshop_day_set_status(day=day, status=status)
     except ValidationError as error:
@@ -334,7 +339,26 @@ def day_status(request: HttpRequest, path_pk: int, day_pk: int) -> HttpResponse:
     else:
         _PAGES.clear()
         async_to_sync(engine.room_reload)(day.join_code)
-    return redirect("live:console", request.organisation.slug, path_pk, day_pk)  # type: ignore[attr-defined]
+    return redirect("live:console", org, path_pk, day_pk)
+
+
+@organisation_view("workshop.run")
+def day_end(request: HttpRequest, path_pk: int, day_pk: int) -> HttpResponse:
+    """The "End the workshop" page lists what is still open; confirming closes and saves all of it,
+    then the summary is made (the ``day_closed`` steps) and the facilitator reviews it."""
+    day = _staff_day(request, path_pk, day_pk)
+    org = request.organisation.slug  # type: ignore[attr-defined]
+    if request.method == "POST":
+        outcomes = workshop_day_close(workshop_day=day, user=request.user)  # type: ignore[arg-type]
+        _PAGES.clear()
+        for outcome in outcomes:
+            (messages.success if outcome.ok else messages.error)(request, outcome.message)
+        return redirect("reports:summary", org, path_pk, day_pk)
+    return render(
+        request,
+        "live/day_end.html",
+        {"day": day, "path": day.path, "still_open": closing.open_activities(day=day)},
+    )
 
 
 @organisation_view("workshop.run")

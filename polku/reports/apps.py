@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ReportsConfig(AppConfig):
@@ -11,3 +12,13 @@ class ReportsConfig(AppConfig):
 
         if demo_reports not in DEMO_EXTENSIONS:
             DEMO_EXTENSIONS.append(demo_reports)
+
+        from polku.reports.services import workshop_summary_after_day_closed
+        from polku.workshops.hooks import day_closed
+
+        day_closed.register(
+            name="reports.workshop_summary",
+            label=_("Making the workshop summary"),
+            order=90,
+            run=workshop_summary_after_day_closed,
+        )

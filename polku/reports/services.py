@@ -213,6 +213,12 @@ def workshop_summary_generate(*, workshop_day: WorkshopDay) -> WorkshopSummary:
     return summary
 
 
+def workshop_summary_after_day_closed(*, day: WorkshopDay, user: User | None) -> str:
+    """``day_closed`` step: the summary is (re)made from what the day saved, for review."""
+    workshop_summary_generate(workshop_day=day)
+    return _("The workshop summary was made from the day's results. Review it before sharing.")
+
+
 def workshop_summary_update(
     *, summary: WorkshopSummary, intro: str, next_steps: str, hidden_sections: list[str]
 ) -> WorkshopSummary:

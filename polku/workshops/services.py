@@ -7,7 +7,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
 
+from polku.accounts.models import User
 from polku.paths.models import Path
+from polku.workshops import hooks
 from polku.workshops.models import AgendaSlot, WorkshopDay, new_join_code
 
 
@@ -65,6 +67,16 @@ def workshop_day_update(
     workshop_day.mode, workshop_day.place, workshop_day.video_link = mode, place, video_link
     workshop_day.save()
     return workshop_day
+
+
+def workshop_day_close(*, workshop_day: WorkshopDay, user: User | None) -> list[hooks.Outcome]:
+    """End a workshop day: save it as closed, then run the ``day_closed`` steps in order (the
+    live room closes what is still open and saves its results, reports make the summary …).
+    Ending a closed day again runs the steps again: each of them is safe to repeat."""
+    if workshop_day.status != WorkshopDay.Status.CLOSED:
+        workshop_day.status = WorkshopDay.Status.CLOSED
+        workshop_day.save(update_fields=["status", "updated_at"])
+    return hooks.day_closed.run(day=workshop_day, user=user)
 
 
 def workshop_day_delete(*, workshop_day: WorkshopDay) -> None:

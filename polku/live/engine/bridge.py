@@ -67,6 +67,20 @@ class RedisBridge:
         except Exception:
             log.exception("publishing to Redis failed")
 
+    def publish_sync(self, day_id: int, rows: list[dict[str, Any]]) -> None:
+        """The same, from synchronous code (a service in a request thread)."""
+        import redis
+
+        payload = orjson.dumps({"o": "sync-" + INSTANCE_ID, "rows": rows})
+        try:
+            client = redis.Redis.from_url(self.url)
+            try:
+                client.publish(self.channel(day_id), payload)
+            finally:
+                client.close()
+        except Exception:
+            log.exception("publishing to Redis failed")
+
     async def _read(self) -> None:
         while True:
             try:

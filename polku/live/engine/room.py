@@ -54,6 +54,7 @@ class Room(Snapshots):
         self.ip_buckets: dict[str, TokenBucket] = {}
         self.ip_conns: dict[str, int] = {}
         self.tasks: list[asyncio.Task] = []
+        self.carrying: set[asyncio.Task] = set()  # results being saved to the path
         self.empty_since: float | None = None
         self._flush_lock = asyncio.Lock()
         self._init_fanout()
@@ -385,7 +386,9 @@ class Room(Snapshots):
         if action in ("close", "carry") and msg["t"] == "control":
             closed.append(slot)
         for done in closed:
-            self.tasks.append(asyncio.ensure_future(self.carry_forward(done)))
+            task = asyncio.ensure_future(self.carry_forward(done))
+            self.carrying.add(task)
+            task.add_done_callback(self.carrying.discard)
 
     async def _profile(self, conn: Conn, msg: dict[str, Any], client_id: str | None) -> None:
         assert conn.participant is not None
@@ -569,7 +572,13 @@ class Room(Snapshots):
 
         self.tasks += [asyncio.ensure_future(flusher()), asyncio.ensure_future(ticker())]
 
-    async def stop(self) -> None:
+    async def settle(self) -> None:
+        """Everything acknowledged is stored and every result being saved is saved."""
         await self.flush()
+        if self.carrying:
+            await asyncio.gather(*self.carrying, return_exceptions=True)
+
+    async def stop(self) -> None:
+        await self.settle()
         for task in self.tasks:
             task.cancel()

@@ -42,9 +42,11 @@ async def room_get(code: str) -> Room | None:
 
 
 async def room_reload(code: str) -> None:
+    """Rebuild this process's room from the database (after the agenda, the day's status or
+    the stored data changed), once everything it acknowledged is stored."""
     room = rooms.get(code.upper())
     if room is not None:
-        await room.flush()
+        await room.settle()
         await room.reload()
 
 
