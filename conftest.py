@@ -65,3 +65,13 @@ def _default_language():
     translation.deactivate()
     yield
     translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    """Rate-limit counts live in process memory: every test starts with none."""
+    from polku.core import ratelimit
+
+    ratelimit.reset()
+    yield
+    ratelimit.reset()

@@ -35,7 +35,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
 
-from polku.live.simclient import Phone  # noqa: E402
+from polku.live import identity  # noqa: E402
+from polku.live.simclient import Phone, page_cookie  # noqa: E402
 
 
 def free_port() -> int:
@@ -70,25 +71,6 @@ def rss_mb(pid: int) -> tuple[float, float]:
     return cur, peak
 
 
-async def http_join(host: str, port: int, code: str) -> str:
-    """GET /j/<code>/ like a phone does; return the participant cookie it sets."""
-    reader, writer = await asyncio.open_connection(host, port)
-    writer.write(
-        f"GET /j/{code}/ HTTP/1.1\r\nHost: {host}:{port}\r\nAccept-Language: fi\r\n"
-        "Connection: close\r\n\r\n".encode()
-    )
-    await writer.drain()
-    data = await reader.read()
-    writer.close()
-    head = data.split(b"\r\n\r\n", 1)[0].decode("latin-1")
-    if " 200 " not in head.splitlines()[0]:
-        raise RuntimeError(head.splitlines()[0])
-    for line in head.split("\r\n"):
-        if line.lower().startswith("set-cookie:") and "polku_p_" in line:
-            return line.split(":", 1)[1].strip().split(";", 1)[0]
-    raise RuntimeError("no participant cookie")
-
-
 def page_weight(port: int, code: str) -> tuple[int, int]:
     """(raw, gzip) bytes of the participant page with its CSS and JS, as a phone loads it."""
     import gzip
@@ -112,6 +94,7 @@ def pct(values: list[float], q: float) -> float:
 
 async def drive(args, port: int, room: dict, server_pid: int) -> dict:
     host, code = "127.0.0.1", room["code"]
+    secret = os.environ.get("SECRET_KEY", "bench-live-secret")  # the server's (main() below)
     base = f"ws://{host}:{port}"
     duration = args.duration
     t0 = time.monotonic()
@@ -135,8 +118,10 @@ async def drive(args, port: int, room: dict, server_pid: int) -> dict:
         phone = Phone(base, code)
         phone.skip_snapshots = True
         try:
-            if not args.no_page:
-                phone.cookie = await http_join(host, port, code)
+            if args.no_page:
+                phone.token = identity.token_new(code, key=secret)  # as if it opened the page
+            else:
+                phone.cookie = await page_cookie(host, port, code)
             await asyncio.wait_for(phone.start(), 60)
         except Exception:
             failures["join"] += 1
@@ -261,7 +246,7 @@ def main() -> None:
     parser.add_argument(
         "--no-page",
         action="store_true",
-        help="skip GET /j/<code>/ (the websocket join issues the token): isolates websocket cost",
+        help="skip GET /j/<code>/ (tokens made here with the same SECRET_KEY): isolates websocket cost",
     )
     parser.add_argument("--profile", default="", help="write a cProfile of the server here")
     args = parser.parse_args()

@@ -5,6 +5,8 @@ REDIS_URL     optional; when set, live rooms exchange changes between instances 
 SECRET_KEY    required in production; generated into ``.secret_key`` in local mode
 ALLOWED_HOSTS comma-separated host names
 EMAIL_URL     smtp://user:pass@host:587 (console backend when unset)
+POLKU_TRUSTED_PROXIES  comma-separated addresses/networks of our reverse proxies (none by default)
+POLKU_RATELIMIT_STORAGE  where HTTP rate limits count: memory:// (default) or redis://…
 """
 
 import os
@@ -193,6 +195,27 @@ INVITATION_VALID_DAYS = 14
 # has not run its heartbeat for this long.
 POLKU_METRICS_TOKEN = os.environ.get("POLKU_METRICS_TOKEN", "")
 POLKU_WORKER_STALE_SECONDS = int(os.environ.get("POLKU_WORKER_STALE_SECONDS", "180"))
+# -- hostile input (docs/security.md) ---------------------------------------------------------
+# X-Forwarded-For is believed only from these peers (addresses or networks): polku.core.net
+POLKU_TRUSTED_PROXIES = env_list("POLKU_TRUSTED_PROXIES")
+# Named limits (polku.core.ratelimit, the `limits` library): "N/period[;M/period]"
+POLKU_RATELIMIT_STORAGE = os.environ.get("POLKU_RATELIMIT_STORAGE", "memory://")
+POLKU_RATE_LIMITS = {
+    # every log-in POST from one address (each costs a password hash)
+    "login.address": "30/minute;300/hour",
+    # failed log-ins of one account from any address; a password reset clears it
+    "login.account": "20/15 minutes",
+    "password_reset.address": "10/hour",
+    "password_reset.account": "3/hour",
+    # wrong join codes from one address (a hall behind one NAT mistypes too)
+    "live.lookup_miss": "120/minute;1000/hour",
+    # anonymous uploads (the jury lottery-file check) from one address
+    "upload.address": "10/minute;60/hour",
+}
+# participants one address may add to one live room (a hall can share one NAT address)
+POLKU_LIVE_PARTICIPANTS_PER_ADDRESS = int(
+    os.environ.get("POLKU_LIVE_PARTICIPANTS_PER_ADDRESS", "2000")
+)
 
 LOGGING = {
     "version": 1,

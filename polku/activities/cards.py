@@ -11,33 +11,73 @@ or none), theme_add, theme_rename, theme_delete, note (a card typed in from a pa
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar
 
+import msgspec
 from django.utils.translation import gettext_lazy as _
 
-from polku.activities.registry import ActivityType, Event, Rejected, ResultItem, clean_text
-
-CARD_ACTIONS = frozenset(
-    {
-        "hide",
-        "unhide",
-        "edit",
-        "merge",
-        "group",
-        "theme_add",
-        "theme_rename",
-        "theme_delete",
-        "note",
-    }
+from polku.activities.registry import (
+    ActivityType,
+    Event,
+    Id,
+    Int,
+    Rejected,
+    ResultItem,
+    Shape,
+    Text,
+    clean_text,
 )
+
+
+class CardInput(Shape):
+    text: Text | None = None
+    unit: Int | None = None  # what_works: the unit the practice belongs to
+    item: Id | None = None
+
+
+class CardRef(Shape):
+    card: Id | None = None
+    item: Id | None = None
+
+
+class CardEdit(CardRef):
+    text: Text | None = None
+
+
+class CardMerge(Shape):
+    cards: Annotated[list[Id], msgspec.Meta(max_length=400)] | None = None
+    item: Id | None = None
+
+
+class CardGroup(CardRef):
+    theme: Id | None = None
+
+
+class ThemeRef(Shape):
+    theme: Id | None = None
+    name: Text | None = None
+    item: Id | None = None
+
+
+CARD_MODERATION: dict[str, type[Shape]] = {
+    "hide": CardRef,
+    "unhide": CardRef,
+    "edit": CardEdit,
+    "merge": CardMerge,
+    "group": CardGroup,
+    "theme_add": ThemeRef,
+    "theme_rename": ThemeRef,
+    "theme_delete": ThemeRef,
+}
+CARD_ACTIONS = frozenset(CARD_MODERATION)
 MAX_CARDS = 20_000
 MAX_THEMES = 60
 CONSOLE_CARDS = 400
 
 
 class CardWall(ActivityType):
-    input_kinds: ClassVar[frozenset[str]] = frozenset({"card"})
-    moderation_actions: ClassVar[frozenset[str]] = CARD_ACTIONS
+    inputs: ClassVar[dict[str, type[Shape]]] = {"card": CardInput}
+    moderation: ClassVar[dict[str, type[Shape]]] = CARD_MODERATION
     provides_items = True
     default_config: ClassVar[dict[str, Any]] = {"max_per_person": 5, "max_length": 200}
     result_kind: ClassVar[str] = "card"

@@ -18,6 +18,11 @@ logic over a JSON-able ``state`` dict:
 * ``public_snapshot`` / ``presenter_snapshot`` / ``personal`` serialise what phones, the
   projector and one participant may see (``revealed`` tells whether hidden results may show);
 * ``results(state, config)`` lists what is carried forward to the path.
+
+Every input kind and moderation action declares the shape of its ``data`` (``inputs`` and
+``moderation``: kind → a :class:`Shape`, a ``msgspec`` struct with types, lengths and the allowed
+keys). The live room validates each frame against it before any reducer sees it, so a reducer may
+trust the types it reads (a list where a string belongs never reaches it).
 """
 
 from __future__ import annotations
@@ -26,10 +31,11 @@ import importlib
 import pkgutil
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar
 
+import msgspec
 from django import forms
 from django.apps import apps
 from django.utils.functional import Promise
@@ -39,8 +45,11 @@ from django.utils.translation import gettext_lazy as _
 __all__ = [
     "ActivityType",
     "Event",
+    "Id",
     "Rejected",
     "ResultItem",
+    "Shape",
+    "Text",
     "autodiscover",
     "clean_text",
     "register",
@@ -117,16 +126,62 @@ def int_arg(data: dict[str, Any], name: str, *, low: int, high: int) -> int:
     return value
 
 
+class Shape(msgspec.Struct, forbid_unknown_fields=True):
+    """The declared shape of one input's or action's ``data``: only these keys, these types.
+
+    Lengths here are generous upper bounds (what a reducer should never have to look at); the
+    reducer still gives the precise, translated message ("at most 200 characters")."""
+
+
+#: a text a person typed (the reducer enforces the activity's own, smaller limit)
+Text = Annotated[str, msgspec.Meta(max_length=2000)]
+#: an item, card, group, option or theme id
+Id = Annotated[str, msgspec.Meta(max_length=64)]
+#: an integer that fits in a database column
+Int = Annotated[int, msgspec.Meta(ge=-(2**53), le=2**53)]
+
+
+class Empty(Shape):
+    """No data (only the id of the item the button belongs to)."""
+
+    item: Id | None = None
+
+
+class ShapeError(Exception):
+    """``data`` does not have the declared shape; ``detail`` says where (for developers)."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+def check_shape(shape: Any, data: Any) -> None:
+    """``shape`` is a :class:`Shape` subclass or any type ``msgspec`` validates against."""
+    try:
+        msgspec.convert(data, shape)
+    except msgspec.ValidationError as exc:
+        raise ShapeError(str(exc)) from None
+
+
 class ActivityType:
     """Base class. Override what differs; the defaults give a card wall with moderation."""
 
     key: ClassVar[str] = ""
     label: ClassVar[Promise | str] = ""
     description: ClassVar[Promise | str] = ""
-    #: input kinds a participant may send; anything else is rejected before ``reduce``.
+    #: input kind → the shape of its data; any other kind is rejected before ``reduce``.
+    inputs: ClassVar[Mapping[str, Any]] = {}
+    #: facilitator action offered in the console (handled by ``moderate``) → its data's shape.
+    moderation: ClassVar[Mapping[str, Any]] = {}
+    #: the keys of ``inputs`` and ``moderation`` (set for every subclass)
     input_kinds: ClassVar[frozenset[str]] = frozenset()
-    #: facilitator actions offered in the console (handled by ``moderate``).
     moderation_actions: ClassVar[frozenset[str]] = frozenset()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.input_kinds = frozenset(cls.inputs)
+        cls.moderation_actions = frozenset(cls.moderation)
+
     #: may participants' nicknames be shown? (config key ``anonymous`` overrides per slot)
     anonymous_by_default: ClassVar[bool] = True
     #: results hidden from phones and projector until the facilitator reveals them?
@@ -164,6 +219,14 @@ class ActivityType:
             if name in config and (type(value) is type(config[name]) or config[name] is None):
                 config[name] = value
         return config
+
+    # -- the edge --------------------------------------------------------------------------
+    def check_input(self, kind: str, data: Any) -> None:
+        """Raise :class:`ShapeError` unless ``data`` has the declared shape of ``kind``."""
+        check_shape(self.inputs[kind], data)
+
+    def check_moderation(self, action: str, data: Any) -> None:
+        check_shape(self.moderation[action], data)
 
     # -- state ---------------------------------------------------------------------------
     def initial_state(self, config: dict[str, Any]) -> dict[str, Any]:

@@ -8,6 +8,8 @@ class LiveConfig(AppConfig):
 
     def ready(self) -> None:
         from polku.live.engine.closing import day_close_activities
+        from polku.live.engine.rooms import staff_access_changed
+        from polku.organisations.hooks import membership_changed
         from polku.workshops.hooks import day_closed
 
         day_closed.register(
@@ -16,3 +18,4 @@ class LiveConfig(AppConfig):
             order=10,
             run=day_close_activities,
         )
+        membership_changed.register(staff_access_changed)

@@ -7,16 +7,20 @@ layer at all (``channel_layer_alias`` names none).
 from __future__ import annotations
 
 import contextlib
+import logging
 from typing import Any
 from urllib.parse import parse_qs
 
-import orjson
 from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.utils.translation import gettext_lazy as _
 
 from polku.activities.registry import Rejected, clean_text
+from polku.core import net, ratelimit
 from polku.live import engine, identity
+from polku.live.engine import frames
+
+log = logging.getLogger("polku.live")
 
 
 def scope_language(scope: dict[str, Any]) -> str:
@@ -31,14 +35,6 @@ def scope_language(scope: dict[str, Any]) -> str:
                 if code in ("fi", "sv", "en"):
                     return code
     return "fi"
-
-
-def scope_ip(scope: dict[str, Any]) -> str:
-    for name, value in scope.get("headers", []):
-        if name == b"x-forwarded-for":  # set by the reverse proxy (docs/deploy.md)
-            return value.decode("latin-1").split(",")[0].strip()[:64]
-    client = scope.get("client") or ("", 0)
-    return str(client[0])
 
 
 class WsConn(engine.Conn):
@@ -59,26 +55,54 @@ class LiveConsumer(AsyncWebsocketConsumer):
     channel_layer_alias = "polku-live-has-no-channel-layer"
     audience = "phone"
 
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        """However the socket ends (a clean close, a dropped network, an error anywhere), the
+        room forgets it: the "connected" count never keeps a ghost."""
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            self._leave()
+
     async def dispatch(self, message: dict[str, Any]) -> None:
         """Like Channels' dispatch, minus ``aclose_old_connections()`` on every frame: that is a
         thread hop per message (a quarter of the server's CPU with 1,500 phones). This consumer
-        touches the database only through ``database_sync_to_async``, which closes old
-        connections itself."""
+        touches the database only through the rooms' database thread, which closes old
+        connections itself. An error while handling one frame is answered with an ``error``
+        frame and the socket stays open."""
         handler = getattr(self, get_handler_name(message), None)
         if handler is None:
             raise ValueError(f"No handler for message type {message['type']}")
-        await handler(message)
+        if message["type"] != "websocket.receive":
+            await handler(message)
+            return
+        try:
+            await handler(message)
+        except Exception:
+            log.exception("live socket: a frame failed")
+            await self.conn.error(
+                "internal", _("Something went wrong on our side. This was not saved; try again.")
+            )
 
     async def connect(self) -> None:
         self.room: engine.Room | None = None
         self.joined = False
         code = str(self.scope["url_route"]["kwargs"]["code"]).upper()
         self.conn = WsConn(
-            self, audience=self.audience, lang=scope_language(self.scope), ip=scope_ip(self.scope)
+            self,
+            audience=self.audience,
+            lang=scope_language(self.scope),
+            ip=net.scope_client_ip(self.scope),
         )
         await self.accept()
+        cookies = self.scope.get("cookies") or {}
+        self.cookie_token = cookies.get(identity.cookie_name(code))
+        if not self._may_look_up(code):
+            await self.conn.error("rate", _("Too many wrong workshop codes. Wait a moment."))
+            await self.close(4429)
+            return
         room = await engine.room_get(code)
         if room is None:
+            ratelimit.local_hit("live.lookup_miss", self.conn.ip)
             await self.conn.error("unknown", _("There is no workshop with this code."))
             await self.close(4404)
             return
@@ -91,13 +115,20 @@ class LiveConsumer(AsyncWebsocketConsumer):
             query = parse_qs(self.scope.get("query_string", b"").decode())
             key = (query.get("k") or [""])[0]
             user_id = identity.staff_key_check(key, day_id=room.day_id, role=self.audience)
-            if user_id is None:
+            if user_id is None or not await room.staff_may_connect(user_id):
                 await self.conn.error("forbidden", _("This link is not valid any more."))
                 await self.close(4401)
                 return
             self.conn.user_id = user_id
             self.joined = True
             await room.add(self.conn)
+
+    def _may_look_up(self, code: str) -> bool:
+        """Guessing codes: an address that gave too many wrong ones waits; a browser holding this
+        workshop's own token (it opened the page before) is never kept out."""
+        if self.audience != "phone" or identity.token_valid(self.cookie_token, code):
+            return True
+        return ratelimit.local_test("live.lookup_miss", self.conn.ip)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         if self.room is None:
@@ -113,42 +144,46 @@ class LiveConsumer(AsyncWebsocketConsumer):
     async def join(self, text: str) -> None:
         assert self.room is not None
         try:
-            msg = orjson.loads(text) if len(text) <= engine.MAX_FRAME else None
-        except orjson.JSONDecodeError:
-            msg = None
-        if not isinstance(msg, dict) or msg.get("t") != "join":
+            frame = frames.parse(text)
+        except frames.FrameError as exc:
+            await self.conn.error("join_first", _("Join the workshop first."), None, exc.detail)
+            return
+        if not isinstance(frame, frames.Join):
             await self.conn.error("join_first", _("Join the workshop first."))
             return
-        if isinstance(msg.get("lang"), str) and msg["lang"] in ("fi", "sv", "en"):
-            self.conn.lang = msg["lang"]
-        cookies = self.scope.get("cookies") or {}
-        token = msg.get("token") or cookies.get(identity.cookie_name(self.room.code))
-        if token is not None and not identity.token_valid(token):
+        if frame.lang in ("fi", "sv", "en"):
+            self.conn.lang = frame.lang
+        token = frame.token or self.cookie_token
+        if not identity.token_valid(token, self.room.code):
+            # tokens come only from the participant page (one per browser): reload it
             await self.conn.error(
                 "token", _("Your participant identifier is not valid. Reload the page to rejoin.")
             )
             await self.close(4401)
             return
+        assert token is not None
         try:
-            name = clean_text(msg.get("name", ""), max_length=40, required=False)
+            name = clean_text(frame.name, max_length=40, required=False)
         except Rejected as rejected:
             await self.conn.error(rejected.code, rejected.message)
             return
-        unit = msg.get("unit")
-        if not isinstance(unit, int) or unit not in self.room.unit_names:
-            unit = None
-        if token is None:
-            token = identity.token_new()
-            self.conn.issued_token = token
-        self.conn.participant = self.room.participant_for(token, name, unit)
+        unit = frame.unit if frame.unit in self.room.unit_names else None
+        try:
+            self.conn.participant = self.room.participant_for(token, name, unit, ip=self.conn.ip)
+        except Rejected as rejected:
+            await self.conn.error(rejected.code, rejected.message)
+            await self.close(4429)
+            return
         self.joined = True
-        if self.conn.issued_token:
-            await self.conn.send({"t": "token", "token": token})
         await self.room.add(self.conn)
 
+    def _leave(self) -> None:
+        room, self.room = getattr(self, "room", None), None
+        if room is not None and getattr(self, "joined", False):
+            room.remove(self.conn)
+
     async def disconnect(self, code: int) -> None:
-        if self.room is not None and self.joined:
-            self.room.remove(self.conn)
+        self._leave()
 
 
 class ScreenConsumer(LiveConsumer):

@@ -1,7 +1,9 @@
 """Participant identity: a signed random token in a cookie; the server stores only its hash.
 
-* ``token_new()`` → ``"<random>:<signature>"``; a token without our signature is rejected
-  (forged or truncated) before the database is touched.
+* ``token_new(code)`` → ``"<random>:<signature>"``, signed for one join code; a token without
+  our signature for this code is rejected (forged, truncated or from another workshop) before
+  the database is touched. Only the participant page (``GET /j/<CODE>/``) issues tokens, as a
+  cookie: one per browser, and a websocket without one is refused.
 * ``token_hash(token)`` is what ``Participant.token_hash`` stores.
 * ``actor_for(...)`` is the identity an activity sees. Named activities use ``p`` + the
   start of the stored token hash. Anonymous activities use ``a`` + HMAC(SECRET_KEY, slot id + raw token): stable for one
@@ -28,15 +30,21 @@ def cookie_name(code: str) -> str:
     return f"{COOKIE_PREFIX}{code.upper()}"
 
 
-def token_new() -> str:
-    return signing.Signer(salt=_SALT).sign(secrets.token_urlsafe(18))
+def _signer(code: str, key: str | None = None) -> signing.Signer:
+    return signing.Signer(key=key, salt=f"{_SALT}:{code.upper()}")
 
 
-def token_valid(token: object) -> bool:
+def token_new(code: str, *, key: str | None = None) -> str:
+    """A new participant token for this join code (``key``: another server's SECRET_KEY, for
+    the benchmark's simulated phones)."""
+    return _signer(code, key).sign(secrets.token_urlsafe(18))
+
+
+def token_valid(token: object, code: str) -> bool:
     if not isinstance(token, str) or len(token) > 120:
         return False
     try:
-        signing.Signer(salt=_SALT).unsign(token)
+        _signer(code).unsign(token)
     except signing.BadSignature:
         return False
     return True

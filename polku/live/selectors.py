@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from polku.live.models import LiveEvent, Participant
+from polku.organisations.models import Membership
+from polku.organisations.rules import roles_with
 from polku.workshops.models import WorkshopDay
 
 
@@ -26,6 +29,7 @@ class RoomData:
     status: str
     path_id: int
     organisation_slug: str
+    organisation_id: int
     slots: list[SlotData]
     units: list[dict[str, Any]]
     events: list[dict[str, Any]] = field(default_factory=list)
@@ -63,6 +67,7 @@ def room_data(*, code: str) -> RoomData | None:
         status=day.status,
         path_id=day.path_id,
         organisation_slug=day.path.organisation.slug,
+        organisation_id=day.path.organisation_id,
         slots=slots,
         units=units,
         events=events,
@@ -72,6 +77,26 @@ def room_data(*, code: str) -> RoomData | None:
                 "id", "token_hash", "nickname", "unit_id"
             )
         ],
+    )
+
+
+def staff_allowed(*, day_id: int, user_ids: Iterable[int]) -> set[int]:
+    """Of these users, those who may run this workshop day now: active accounts whose
+    membership in the day's organisation has the ``workshop.run`` permission."""
+    organisation_id = (
+        WorkshopDay.objects.filter(pk=day_id)
+        .values_list("path__organisation_id", flat=True)
+        .first()
+    )
+    if organisation_id is None:
+        return set()
+    return set(
+        Membership.objects.filter(
+            organisation_id=organisation_id,
+            user_id__in=list(user_ids),
+            user__is_active=True,
+            role__in=roles_with("workshop.run"),
+        ).values_list("user_id", flat=True)
     )
 
 

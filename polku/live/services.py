@@ -15,21 +15,6 @@ from polku.live.models import LiveEvent, Participant
 from polku.workshops.models import WorkshopDay
 
 
-def participant_join(
-    *, day_id: int, token: str, nickname: str = "", unit_id: int | None = None
-) -> Participant:
-    """The participant for this token (created on first join). Token must be valid."""
-    if not identity.token_valid(token):
-        raise ValidationError(_("Your participant identifier is not valid."))
-    participant, _created = Participant.objects.get_or_create(
-        token_hash=identity.token_hash(token),
-        defaults={"workshop_day_id": day_id, "nickname": nickname[:40], "unit_id": unit_id},
-    )
-    if participant.workshop_day_id != day_id:
-        raise ValidationError(_("Your participant identifier is not valid."))
-    return participant
-
-
 def participant_update(*, participant: Participant, nickname: str, unit_id: int | None) -> None:
     participant.nickname = nickname[:40]
     participant.unit_id = unit_id

@@ -19,9 +19,31 @@ import websockets
 _ids = itertools.count(1)
 
 
+async def page_cookie(host: str, port: int, code: str) -> str:
+    """GET /j/<code>/ like a phone does; return the participant cookie it sets (the page is
+    the only place that issues participant tokens)."""
+    reader, writer = await asyncio.open_connection(host, port)
+    writer.write(
+        f"GET /j/{code}/ HTTP/1.1\r\nHost: {host}:{port}\r\nAccept-Language: fi\r\n"
+        "Connection: close\r\n\r\n".encode()
+    )
+    await writer.drain()
+    data = await reader.read()
+    writer.close()
+    head = data.split(b"\r\n\r\n", 1)[0].decode("latin-1")
+    if " 200 " not in head.splitlines()[0]:
+        raise RuntimeError(head.splitlines()[0])
+    for line in head.split("\r\n"):
+        if line.lower().startswith("set-cookie:") and "polku_p_" in line:
+            return line.split(":", 1)[1].strip().split(";", 1)[0]
+    raise RuntimeError("no participant cookie")
+
+
 class Phone:
     def __init__(self, base: str, code: str, *, name: str = "", path: str = "") -> None:
         self.url = f"{base}/ws/live/{code}/{path}"
+        self.code = code
+        self.staff = bool(path)
         self.origin = base.replace("ws://", "http://").replace("wss://", "https://")
         self.name = name
         self.token: str | None = None
@@ -52,6 +74,9 @@ class Phone:
         attempt = 0
         while not self.closed:
             try:
+                if not self.staff and not self.cookie and not self.token:
+                    host, _sep, port = self.origin.split("://", 1)[1].partition(":")
+                    self.cookie = await page_cookie(host, int(port or 80), self.code)
                 headers = {"Cookie": self.cookie} if self.cookie else None
                 async with websockets.connect(
                     self.url, additional_headers=headers, origin=self.origin, open_timeout=20, ping_interval=None,

@@ -30,10 +30,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from polku.activities.registry import registry
+from polku.activities.registry import Rejected, registry
+from polku.core import net, ratelimit
 from polku.core.tenancy import organisation_view
 from polku.live import engine, identity, selectors, services
 from polku.live.engine import closing
+from polku.live.engine import frames
 from polku.live.forms import JoinCodeForm, RememberForm, SlotConfigForm
 from polku.paths.selectors import path_get
 from polku.workshops.models import WorkshopDay
@@ -42,14 +44,21 @@ from polku.workshops.services import workshop_day_close
 COOKIE_AGE = 60 * 60 * 24 * 30
 
 
-def _client_ip(request: HttpRequest) -> str:
-    forwarded = request.headers.get("x-forwarded-for", "")
-    return (forwarded.split(",")[0].strip() or request.META.get("REMOTE_ADDR", ""))[:64]
-
-
 def _cookie_token(request: HttpRequest, code: str) -> str | None:
     token = request.COOKIES.get(identity.cookie_name(code))
-    return token if identity.token_valid(token) else None
+    return token if identity.token_valid(token, code) else None
+
+
+def _may_look_up(request: HttpRequest, code: str) -> bool:
+    """Guessing codes: an address that gave too many wrong ones waits a while. A browser that
+    holds this workshop's own token (it opened the page before) is never kept out."""
+    if _cookie_token(request, code) is not None:
+        return True
+    return ratelimit.local_test("live.lookup_miss", net.client_ip(request))
+
+
+def _too_many_tries(request: HttpRequest) -> HttpResponse:
+    return render(request, "live/too_many_tries.html", {"form": JoinCodeForm()}, status=429)
 
 
 # -- participants ----------------------------------------------------------------------------
@@ -63,10 +72,12 @@ def join(request: HttpRequest) -> HttpResponse:
 def _day_or_page(request: HttpRequest, code: str) -> WorkshopDay | HttpResponse:
     day = selectors.workshop_day_by_code(code=code)
     if day is None:
+        ratelimit.local_hit("live.lookup_miss", net.client_ip(request))
         form = JoinCodeForm(initial={"code": code})
         return render(request, "live/join.html", {"form": form, "unknown": code}, status=404)
     if day.status != WorkshopDay.Status.LIVE:
-        return render(request, "live/not_live.html", {"day": day})
+        # the code alone does not tell what a planned or closed day is called
+        return render(request, "live/not_live.html", {"closed": day.status == "closed"})
     return day
 
 
@@ -84,6 +95,8 @@ def participant(request: HttpRequest, code: str) -> HttpResponse:
         response.set_cookie(settings.LANGUAGE_COOKIE_NAME, lang, max_age=COOKIE_AGE, samesite="Lax")
         return response
     key = (code.upper(), get_language() or "fi")
+    if not _may_look_up(request, key[0]):
+        return _too_many_tries(request)
     cached = _PAGES.get(key)
     if cached is None or cached[0] < time.monotonic():
         day = _day_or_page(request, code)
@@ -108,7 +121,7 @@ def participant(request: HttpRequest, code: str) -> HttpResponse:
     if token is None:
         response.set_cookie(
             identity.cookie_name(key[0]),
-            identity.token_new(),
+            identity.token_new(key[0]),
             max_age=COOKIE_AGE,
             httponly=True,
             samesite="Lax",
@@ -118,8 +131,11 @@ def participant(request: HttpRequest, code: str) -> HttpResponse:
 
 
 def stored_about_me(request: HttpRequest, code: str) -> HttpResponse:
+    if not _may_look_up(request, code.upper()):
+        return _too_many_tries(request)
     day = selectors.workshop_day_by_code(code=code)
     if day is None:
+        ratelimit.local_hit("live.lookup_miss", net.client_ip(request))
         return render(
             request, "live/join.html", {"form": JoinCodeForm(), "unknown": code}, status=404
         )
@@ -195,20 +211,25 @@ class CollectConn(engine.Conn):
 
 
 async def _fallback_participant(request: HttpRequest, code: str):
+    """The live room and the participant of this browser's cookie (None, None: no such live
+    room, or no valid cookie for it; the cookie is checked before any room is looked up)."""
+    token = _cookie_token(request, code.upper())
+    if token is None:
+        return None, None
     room = await engine.room_get(code)
     if room is None or room.status != WorkshopDay.Status.LIVE:
         return None, None
-    token = _cookie_token(request, room.code)
-    if token is None:
-        return room, None
-    return room, room.participant_for(token, "", None)
+    try:
+        return room, room.participant_for(token, "", None, ip=net.client_ip(request))
+    except Rejected:
+        return None, None
 
 
 async def events(request: HttpRequest, code: str) -> HttpResponseBase:
     room, info = await _fallback_participant(request, code)
     if room is None or info is None:
         return JsonResponse({"error": "not_live"}, status=404)
-    conn = SseConn(audience="phone", lang=get_language() or "fi", ip=_client_ip(request))
+    conn = SseConn(audience="phone", lang=get_language() or "fi", ip=net.client_ip(request))
     conn.participant = info
 
     async def stream() -> AsyncIterator[str]:
@@ -242,14 +263,13 @@ async def send(request: HttpRequest, code: str) -> HttpResponseBase:
         return JsonResponse([{"t": "error", "code": "not_live", "id": None,
                               "message": _("This workshop is not open right now.")}],
                             safe=False, status=404)  # fmt: skip
-    conn = CollectConn(audience="phone", lang=get_language() or "fi", ip=_client_ip(request))
+    conn = CollectConn(audience="phone", lang=get_language() or "fi", ip=net.client_ip(request))
     conn.participant = info
     body = request.body.decode("utf-8", "replace")
-    try:
-        frame = orjson.loads(body) if len(body) <= engine.MAX_FRAME else None
-    except orjson.JSONDecodeError:
-        frame = None
-    if isinstance(frame, dict) and frame.get("t") == "join":
+    joining = False
+    with contextlib.suppress(frames.FrameError):
+        joining = isinstance(frames.parse(body), frames.Join)
+    if joining:
         conn.replies.append({"t": "welcome", **room._welcome(conn)})
         return JsonResponse(conn.replies, safe=False)
     await room.handle(conn, body)

@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from polku.organisations.models import Membership, Organisation, Unit
+from polku.organisations.rules import grantable_roles
 from polku.organisations.services import CSV_HELP
 
 
@@ -51,9 +52,11 @@ class InvitationForm(forms.Form):
         help_text=_("Required for a unit contact."),
     )
 
-    def __init__(self, *args, organisation: Organisation, **kwargs):
+    def __init__(self, *args, organisation: Organisation, inviter: Membership | None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["unit"].queryset = organisation.units.order_by("name")
+        allowed = set(grantable_roles(inviter))
+        self.fields["role"].choices = [c for c in Membership.Role.choices if c[0] in allowed]
 
     def clean(self):
         data = super().clean()

@@ -30,11 +30,39 @@ PERMISSIONS: dict[str, frozenset[str]] = {
 }
 
 
+#: role ceilings: nobody grants or removes a role above their own
+ROLE_RANK: dict[str, int] = {
+    Role.FACILITATOR: 4,
+    Role.COORDINATOR: 3,
+    Role.UNIT_CONTACT: 2,
+    Role.VIEWER: 1,
+}
+
+
+def may_grant(membership: Membership | None, role: str) -> bool:
+    """May this member give someone ``role`` (invite) or take it away (remove)?"""
+    if membership is None or role not in ROLE_RANK:
+        return False
+    return ROLE_RANK[membership.role] >= ROLE_RANK[role]
+
+
+def grantable_roles(membership: Membership | None) -> list[str]:
+    return [role for role in Role.values if may_grant(membership, role)]
+
+
 def has_perm(membership: Membership | None, permission: str) -> bool:
     if membership is None:
         return False
     try:
         return membership.role in PERMISSIONS[permission]
+    except KeyError:
+        raise ValueError(f"unknown permission {permission!r}") from None
+
+
+def roles_with(permission: str) -> frozenset[str]:
+    """The roles that have ``permission`` (for queries: ``role__in=roles_with(...)``)."""
+    try:
+        return PERMISSIONS[permission]
     except KeyError:
         raise ValueError(f"unknown permission {permission!r}") from None
 

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 
 from polku.accounts.models import User
 from polku.core.email import email_enqueue_on_commit
+from polku.organisations import hooks, rules
 from polku.organisations.models import Invitation, Membership, Organisation, Unit
 
 MAX_IMPORT_ROWS = 5000
@@ -311,6 +312,9 @@ def invitation_create(
     email = email.strip().lower()
     if role not in Membership.Role.values:
         raise ValidationError(_("Unknown role."))
+    inviter = organisation.memberships.filter(user=invited_by).first()
+    if not rules.may_grant(inviter, role):
+        raise ValidationError(_("You cannot give a role above your own."))
     if role == Membership.Role.UNIT_CONTACT and unit is None:
         raise ValidationError(_("Choose the unit for a unit contact."))
     if unit is not None and unit.organisation_id != organisation.pk:
@@ -366,10 +370,24 @@ def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
         )
         invitation.accepted_at = timezone.now()
         invitation.save(update_fields=["accepted_at", "updated_at"])
+        _membership_changed(membership)
     return membership
 
 
+def _membership_changed(membership: Membership) -> None:
+    organisation_id, user_id = membership.organisation_id, membership.user_id
+    transaction.on_commit(
+        lambda: hooks.membership_changed.call(organisation_id=organisation_id, user_id=user_id)
+    )
+
+
 def membership_remove(*, membership: Membership, by: Membership) -> None:
+    """Remove a member; their open console and projector sockets close (the
+    ``membership_changed`` hook). Nobody removes a role above their own."""
     if membership.pk == by.pk:
         raise ValidationError(_("You cannot remove yourself."))
-    membership.delete()
+    if not rules.may_grant(by, membership.role):
+        raise ValidationError(_("You cannot remove a member whose role is above your own."))
+    with transaction.atomic():
+        _membership_changed(membership)
+        membership.delete()

@@ -13,7 +13,7 @@ from polku.accounts.models import User
 from polku.core.tenancy import organisation_view
 from polku.organisations import selectors, services
 from polku.organisations.forms import InvitationForm, OrganisationForm, UnitForm, UnitImportForm
-from polku.organisations.rules import has_perm
+from polku.organisations.rules import grantable_roles, has_perm
 from polku.paths.selectors import path_list
 
 
@@ -141,11 +141,11 @@ def member_list(request: HttpRequest) -> HttpResponse:
     organisation = request.organisation  # type: ignore[attr-defined]
     membership = request.membership  # type: ignore[attr-defined]
     can_manage = has_perm(membership, "organisation.manage")
-    form = InvitationForm(organisation=organisation)
+    form = InvitationForm(organisation=organisation, inviter=membership)
     if request.method == "POST":
         if not can_manage:
             raise PermissionDenied
-        form = InvitationForm(request.POST, organisation=organisation)
+        form = InvitationForm(request.POST, organisation=organisation, inviter=membership)
         if form.is_valid():
             try:
                 services.invitation_create(
@@ -172,6 +172,7 @@ def member_list(request: HttpRequest) -> HttpResponse:
             else [],
             "form": form,
             "can_manage": can_manage,
+            "grantable": grantable_roles(membership),
         },
     )
 

@@ -8,8 +8,12 @@ from django.utils.translation import gettext_lazy as _
 from polku.activities.registry import (
     ActivityType,
     Event,
+    Id,
+    Int,
     Rejected,
     ResultItem,
+    Shape,
+    Text,
     clean_text,
     int_arg,
     register,
@@ -23,13 +27,27 @@ class DotVoteConfigForm(forms.Form):
     hidden_until_reveal = forms.BooleanField(label=_("Hidden until revealed"), required=False)
 
 
+class Vote(Shape):
+    item: Id | None = None
+    delta: Int | None = None
+
+
+class ItemAdd(Shape):
+    text: Text | None = None
+    item: Id | None = None
+
+
+class ItemRef(Shape):
+    item: Id | None = None
+
+
 @register
 class DotVote(ActivityType):
     key = "dot_vote"
     label = _("Prioritise: dot voting")
     description = _("Everyone spends a few dots on the items that matter most.")
-    input_kinds: ClassVar[frozenset[str]] = frozenset({"vote"})
-    moderation_actions: ClassVar[frozenset[str]] = frozenset({"item_add", "item_hide"})
+    inputs: ClassVar[dict[str, type[Shape]]] = {"vote": Vote}
+    moderation: ClassVar[dict[str, type[Shape]]] = {"item_add": ItemAdd, "item_hide": ItemRef}
     hidden_until_reveal_by_default = True
     needs_items = True
     provides_items = True

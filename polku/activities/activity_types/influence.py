@@ -13,8 +13,11 @@ from django.utils.translation import gettext_lazy as _
 from polku.activities.registry import (
     ActivityType,
     Event,
+    Id,
     Rejected,
     ResultItem,
+    Shape,
+    Text,
     clean_text,
     register,
 )
@@ -27,13 +30,32 @@ class InfluenceConfigForm(forms.Form):
     hidden_until_reveal = forms.BooleanField(label=_("Hidden until revealed"), required=False)
 
 
+class Place(Shape):
+    item: Id | None = None
+    zone: Id | None = None
+
+
+class ItemRef(Shape):
+    item: Id | None = None
+
+
+class ItemAdd(Shape):
+    text: Text | None = None
+    item: Id | None = None
+
+
 @register
 class Influence(ActivityType):
     key = "influence"
     label = _("Circle of influence")
     description = _("We decide / we influence / out of our hands.")
-    input_kinds: ClassVar[frozenset[str]] = frozenset({"place"})
-    moderation_actions: ClassVar[frozenset[str]] = frozenset({"park", "unpark", "auto", "item_add"})
+    inputs: ClassVar[dict[str, type[Shape]]] = {"place": Place}
+    moderation: ClassVar[dict[str, type[Shape]]] = {
+        "park": ItemRef,
+        "unpark": ItemRef,
+        "auto": ItemRef,
+        "item_add": ItemAdd,
+    }
     needs_items = True
     provides_items = True
     config_form = InfluenceConfigForm

@@ -1,11 +1,12 @@
 """Quick poll: one (or several) of a few options."""
 
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar
 
+import msgspec
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from polku.activities.registry import ActivityType, Event, Rejected, ResultItem, register
+from polku.activities.registry import ActivityType, Event, Id, Rejected, ResultItem, Shape, register
 
 
 class PollConfigForm(forms.Form):
@@ -36,11 +37,18 @@ def _options(config: dict[str, Any]) -> list[dict[str, Any]]:
     return [{"id": f"o{i}", "text": str(text)} for i, text in enumerate(raw)]
 
 
+class Answer(Shape):
+    """One option id (radio buttons) or a list of them (check boxes)."""
+
+    choice: Id | Annotated[list[Id], msgspec.Meta(max_length=12)] | None = None
+    item: Id | None = None
+
+
 @register
 class Poll(ActivityType):
     key = "poll"
     label = _("Quick poll")
-    input_kinds: ClassVar[frozenset[str]] = frozenset({"answer"})
+    inputs: ClassVar[dict[str, type[Shape]]] = {"answer": Answer}
     config_form = PollConfigForm
     default_config: ClassVar[dict[str, Any]] = {
         "options": ["Kyllä", "Ei", "En osaa sanoa"],

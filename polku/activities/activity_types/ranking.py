@@ -1,11 +1,20 @@
 """Prioritise by ranking: everyone ranks their top k; Borda points (k for 1st … 1 for k-th)."""
 
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar
 
+import msgspec
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from polku.activities.registry import ActivityType, Event, Rejected, ResultItem, register
+from polku.activities.registry import (
+    ActivityType,
+    Event,
+    Id,
+    Int,
+    Rejected,
+    ResultItem,
+    register,
+)
 
 
 class RankingConfigForm(forms.Form):
@@ -14,11 +23,15 @@ class RankingConfigForm(forms.Form):
     hidden_until_reveal = forms.BooleanField(label=_("Hidden until revealed"), required=False)
 
 
+#: item id → its rank (1..k) or null; the whole form as the phone sends it
+Ranks = Annotated[dict[Id, Int | None], msgspec.Meta(max_length=100)]
+
+
 @register
 class Ranking(ActivityType):
     key = "ranking"
     label = _("Prioritise: ranking")
-    input_kinds: ClassVar[frozenset[str]] = frozenset({"rank"})
+    inputs: ClassVar[dict[str, Any]] = {"rank": Ranks}
     hidden_until_reveal_by_default = True
     needs_items = True
     provides_items = True

@@ -5,7 +5,16 @@ from typing import Any, ClassVar
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from polku.activities.registry import ActivityType, Event, ResultItem, int_arg, register
+from polku.activities.registry import (
+    ActivityType,
+    Event,
+    Id,
+    Int,
+    ResultItem,
+    Shape,
+    int_arg,
+    register,
+)
 
 
 class ScaleConfigForm(forms.Form):
@@ -21,11 +30,16 @@ class ScaleConfigForm(forms.Form):
     hidden_until_reveal = forms.BooleanField(label=_("Hidden until revealed"), required=False)
 
 
+class Rate(Shape):
+    value: Int | None = None
+    item: Id | None = None
+
+
 @register
 class Scale(ActivityType):
     key = "scale"
     label = _("Scale")
-    input_kinds: ClassVar[frozenset[str]] = frozenset({"rate"})
+    inputs: ClassVar[dict[str, type[Shape]]] = {"rate": Rate}
     config_form = ScaleConfigForm
     default_config: ClassVar[dict[str, Any]] = {
         "low": 1,

@@ -1,15 +1,19 @@
 """Word cloud: a few words each; the projector sizes words by how often they were given."""
 
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar
 
+import msgspec
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from polku.activities.registry import (
     ActivityType,
     Event,
+    Id,
     Rejected,
     ResultItem,
+    Shape,
+    Text,
     clean_text,
     register,
 )
@@ -21,12 +25,21 @@ class WordCloudConfigForm(forms.Form):
     hidden_until_reveal = forms.BooleanField(label=_("Hidden until revealed"), required=False)
 
 
+class Word(Shape):
+    text: Text | None = None
+    item: Id | None = None
+
+
+class WordRef(Shape):
+    item: Annotated[str, msgspec.Meta(max_length=200)] | None = None
+
+
 @register
 class WordCloud(ActivityType):
     key = "word_cloud"
     label = _("Word cloud")
-    input_kinds: ClassVar[frozenset[str]] = frozenset({"word"})
-    moderation_actions: ClassVar[frozenset[str]] = frozenset({"hide_word", "unhide_word"})
+    inputs: ClassVar[dict[str, type[Shape]]] = {"word": Word}
+    moderation: ClassVar[dict[str, type[Shape]]] = {"hide_word": WordRef, "unhide_word": WordRef}
     config_form = WordCloudConfigForm
     default_config: ClassVar[dict[str, Any]] = {"max_per_person": 3}
 

@@ -8,8 +8,11 @@ from django.utils.translation import gettext_lazy as _
 from polku.activities.registry import (
     ActivityType,
     Event,
+    Id,
     Rejected,
     ResultItem,
+    Shape,
+    Text,
     clean_text,
     register,
 )
@@ -18,13 +21,19 @@ from polku.experiments.activity_types.report_back import cards
 DECISIONS = ("continue", "adapt", "scale", "stop")
 
 
+class Decision(Shape):
+    item: Id | None = None
+    decision: Id | None = None
+    note: Text | None = None
+
+
 @register
 class Decide(ActivityType):
     key = "decide"
     label = _("Decide: continue, adapt, scale or stop")
     description = _("Each team decides; continuing starts the next round.")
-    input_kinds: ClassVar[frozenset[str]] = frozenset({"decide"})
-    moderation_actions: ClassVar[frozenset[str]] = frozenset({"decide"})
+    inputs: ClassVar[dict[str, type[Shape]]] = {"decide": Decision}
+    moderation: ClassVar[dict[str, type[Shape]]] = {"decide": Decision}
     anonymous_by_default = False
     default_config: ClassVar[dict[str, Any]] = {"cards": []}
 

@@ -15,16 +15,21 @@ Closing (or "save results") turns each canvas with a title into an Experiment of
 """
 
 import re
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar
 
+import msgspec
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from polku.activities.registry import (
     ActivityType,
     Event,
+    Id,
+    Int,
     Rejected,
     ResultItem,
+    Shape,
+    Text,
     clean_text,
     register,
 )
@@ -104,13 +109,38 @@ def clean_field(field: str, value: Any) -> str:
     return text
 
 
+class Join(Shape):
+    item: Id | None = None  # a group id, or …
+    unit: Int | None = None  # … the participant's unit (grouping by unit)
+    name: Text | Int | None = None  # the unit's name (a name of digits arrives as a number)
+
+
+class Edit(Shape):
+    item: Id | None = None
+    field: Id | None = None
+    rev: Int | None = None
+    value: Text | Int | None = None
+
+
+class Target(Shape):
+    item: Annotated[str, msgspec.Meta(max_length=80)] | None = None  # "<group id>|<index>"
+    rev: Int | None = None
+    value: Int | None = None
+
+
+class AddGroup(Shape):
+    text: Text | None = None
+    unit: Int | None = None
+    item: Id | None = None
+
+
 @register
 class ExperimentCanvas(ActivityType):
     key = "experiment_canvas"
     label = _("Design experiments")
     description = _("Groups fill an experiment canvas together; closing makes them experiments.")
-    input_kinds: ClassVar[frozenset[str]] = frozenset({"join", "edit", "target"})
-    moderation_actions: ClassVar[frozenset[str]] = frozenset({"add_group"})
+    inputs: ClassVar[dict[str, type[Shape]]] = {"join": Join, "edit": Edit, "target": Target}
+    moderation: ClassVar[dict[str, type[Shape]]] = {"add_group": AddGroup}
     anonymous_by_default = False
     needs_items = True
     config_form = CanvasConfigForm

@@ -13,8 +13,11 @@ from django.utils.translation import gettext_lazy as _
 from polku.activities.registry import (
     ActivityType,
     Event,
+    Id,
     Rejected,
     ResultItem,
+    Shape,
+    Text,
     clean_text,
     register,
 )
@@ -26,13 +29,22 @@ def cards(config: dict[str, Any]) -> list[dict[str, Any]]:
     return [c for c in config.get("cards") or [] if isinstance(c, dict) and c.get("id")]
 
 
+class Want(Shape):
+    item: Id | None = None
+
+
+class Question(Shape):
+    item: Id | None = None
+    text: Text | None = None
+
+
 @register
 class ReportBack(ActivityType):
     key = "report_back"
     label = _("Report-back (kuulumiset)")
     description = _("A gallery of the experiments' results; react and ask the teams.")
-    input_kinds: ClassVar[frozenset[str]] = frozenset({"want", "question"})
-    moderation_actions: ClassVar[frozenset[str]] = frozenset({"focus", "hide_question"})
+    inputs: ClassVar[dict[str, type[Shape]]] = {"want": Want, "question": Question}
+    moderation: ClassVar[dict[str, type[Shape]]] = {"focus": Want, "hide_question": Want}
     anonymous_by_default = False
     default_config: ClassVar[dict[str, Any]] = {"cards": []}
 

@@ -20,7 +20,6 @@ per-audience snapshots and the fan-out tick), ``rooms`` (the per-process registr
 """
 
 from polku.live.engine.connection import (
-    CLIENT_ID,
     MAX_FRAME,
     Conn,
     ParticipantInfo,
@@ -29,11 +28,10 @@ from polku.live.engine.connection import (
     short_id,
 )
 from polku.live.engine.room import PROTOCOL_VERSION, Room
-from polku.live.engine.rooms import room_get, room_reload, rooms, rooms_reset
+from polku.live.engine.rooms import room_get, room_reload, rooms, rooms_reset, staff_recheck
 from polku.live.engine.slots import PLAIN, Slot
 
 __all__ = [
-    "CLIENT_ID",
     "MAX_FRAME",
     "PLAIN",
     "PROTOCOL_VERSION",
@@ -48,4 +46,5 @@ __all__ = [
     "rooms",
     "rooms_reset",
     "short_id",
+    "staff_recheck",
 ]

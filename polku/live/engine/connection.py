@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
-import re
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -14,9 +13,9 @@ import orjson
 from django.utils import translation
 
 from polku.live import identity
+from polku.live.engine.frames import MAX_FRAME
 
-MAX_FRAME = 8192
-CLIENT_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,40}$")
+__all__ = ["MAX_FRAME", "Conn", "ParticipantInfo", "TokenBucket", "dumps", "short_id"]
 
 
 def dumps(message: dict[str, Any]) -> str:
@@ -104,7 +103,14 @@ class Conn:
         with contextlib.suppress(Exception):
             await self.send_text(dumps(message))
 
-    async def error(self, code: str, message: Any, client_id: Any = None) -> None:
+    async def error(
+        self, code: str, message: Any, client_id: Any = None, detail: str | None = None
+    ) -> None:
+        """An ``error`` frame; ``detail`` (English, for developers) says where a frame broke
+        its declared shape."""
         with translation.override(self.lang):
             text = str(message)
-        await self.send({"t": "error", "id": client_id, "code": code, "message": text})
+        frame = {"t": "error", "id": client_id, "code": code, "message": text}
+        if detail:
+            frame["detail"] = detail[:300]
+        await self.send(frame)

@@ -9,17 +9,16 @@ import logging
 import time
 from typing import Any
 
-import orjson
 from channels.db import database_sync_to_async
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from polku.activities.registry import Event, Rejected, clean_text, registry
+from polku.activities.registry import Event, Rejected, ShapeError, clean_text, registry
 from polku.core import metrics
 from polku.live import identity, selectors, services
 from polku.live.engine import bridge as bridge_mod
+from polku.live.engine import frames
 from polku.live.engine.connection import (
-    CLIENT_ID,
-    MAX_FRAME,
     Conn,
     ParticipantInfo,
     TokenBucket,
@@ -33,6 +32,10 @@ from polku.workshops.models import AgendaSlot
 log = logging.getLogger("polku.live")
 
 FLUSH_INTERVAL = 0.12
+REPAIR_INTERVAL = 30.0
+# staff sockets are re-checked against the database this often (the membership hook closes them
+# at once in this process; this catches changes made elsewhere: another instance, the admin)
+STAFF_RECHECK = 10.0
 TICK = 0.1
 CONTROL_ACTIONS = frozenset(
     {"open", "pause", "close", "reveal", "conceal", "timer", "show", "follow", "carry"}
@@ -53,9 +56,12 @@ class Room(Snapshots):
         self.pending_keys: dict[tuple[str, str], Pending] = {}
         self.ip_buckets: dict[str, TokenBucket] = {}
         self.ip_conns: dict[str, int] = {}
+        self.ip_participants: dict[str, int] = {}  # participants added per address
+        self.organisation_id: int | None = None
         self.tasks: list[asyncio.Task] = []
         self.carrying: set[asyncio.Task] = set()  # results being saved to the path
         self.empty_since: float | None = None
+        self._repaired_at = -REPAIR_INTERVAL
         self._flush_lock = asyncio.Lock()
         self._init_fanout()
         self._reset()
@@ -87,6 +93,7 @@ class Room(Snapshots):
         self._reset()
         self.day_id, self.title, self.status = data.day_id, data.title, data.status
         self.path_id, self.units = data.path_id, data.units
+        self.organisation_id = data.organisation_id
         self.unit_names = {u["id"]: u["name"] for u in data.units}
         for s in sorted(data.slots, key=lambda s: (s.position, s.id)):
             activity = registry.get(s.activity_type) or PLAIN
@@ -105,14 +112,27 @@ class Room(Snapshots):
             )  # fmt: skip
         self._views.clear()
 
-    def participant_for(self, token: str, name: str, unit: int | None) -> ParticipantInfo:
+    def participant_for(
+        self, token: str, name: str, unit: int | None, *, ip: str = ""
+    ) -> ParticipantInfo:
         """The room's participant for a (valid) token; new ones are stored by the next flush.
 
-        Joining touches no database: thousands of phones can join within seconds.
+        Joining touches no database: thousands of phones can join within seconds. One address
+        adds at most ``POLKU_LIVE_PARTICIPANTS_PER_ADDRESS`` participants (a hall behind one NAT
+        fits; a script minting identities for more dots does not): :class:`Rejected` beyond.
         """
         token_hash = identity.token_hash(token)
         info = self.participants.get(token_hash)
         if info is None:
+            added = self.ip_participants.get(ip, 0)
+            if added >= settings.POLKU_LIVE_PARTICIPANTS_PER_ADDRESS:
+                raise Rejected(
+                    _("Too many participants from your network. Ask the facilitator for help."),
+                    "limit",
+                )
+            if len(self.ip_participants) > 50_000:
+                self.ip_participants.clear()
+            self.ip_participants[ip] = added + 1
             info = ParticipantInfo(
                 id=None, token=token, name=name, unit=unit, token_hash=token_hash
             )
@@ -125,6 +145,34 @@ class Room(Snapshots):
                 info.unit = unit if unit is not None else info.unit
                 self.profile_updates[token_hash] = info
         return info
+
+    # -- staff -----------------------------------------------------------------------------
+    async def staff_may_connect(self, user_id: int) -> bool:
+        """Checked against the database on every console/screen connect (the signed key alone
+        outlives a removed membership)."""
+        allowed = await run_db(selectors.staff_allowed, day_id=self.day_id, user_ids={user_id})
+        return user_id in allowed
+
+    async def staff_check(self, user_ids: set[int] | None = None) -> int:
+        """Close the console and screen sockets of users who may no longer run this day
+        (membership removed or changed, account deactivated); returns how many closed."""
+        staff = [
+            c for audience in ("screen", "console") for c in self.conns[audience]
+            if c.user_id is not None and (user_ids is None or c.user_id in user_ids)
+        ]  # fmt: skip
+        if not staff:
+            return 0
+        allowed = await run_db(
+            selectors.staff_allowed, day_id=self.day_id, user_ids={c.user_id for c in staff}
+        )
+        closed = 0
+        for conn in staff:
+            if conn.user_id not in allowed:
+                await conn.error("forbidden", _("You no longer have access to this workshop."))
+                self.remove(conn)
+                await conn.close(4401)
+                closed += 1
+        return closed
 
     def _replay(self, ev: dict[str, Any]) -> None:
         key = (ev["actor"], ev["client_id"])
@@ -242,37 +290,70 @@ class Room(Snapshots):
 
     # -- incoming messages -----------------------------------------------------------------
     async def handle(self, conn: Conn, raw: str) -> None:
-        if len(raw) > MAX_FRAME:
-            await conn.error("too_large", _("The message is too large."))
-            return
+        """One client frame: checked against its declared shape (``engine.frames``), then
+        dispatched. Whatever goes wrong inside is answered with an ``error`` frame; it never
+        closes the socket."""
         try:
-            msg = orjson.loads(raw)
-        except orjson.JSONDecodeError:
-            await conn.error("invalid", _("The message could not be read."))
+            frame = frames.parse(raw)
+        except frames.FrameError as exc:
+            if exc.code == "too_large":
+                await conn.error("too_large", _("The message is too large."))
+            else:
+                await conn.error(
+                    "invalid", _("The message could not be read."), exc.client_id, exc.detail
+                )
             return
-        if not isinstance(msg, dict):
-            await conn.error("invalid", _("The message could not be read."))
-            return
-        client_id = msg.get("id") if isinstance(msg.get("id"), str) else None
+        client_id = getattr(frame, "id", None)
         if not conn.bucket.take() or not self._ip_bucket(conn).take():
             await conn.error("rate", _("Too many messages. Wait a moment."), client_id)
             return
-        t = msg.get("t")
-        if t == "ping":
+        try:
+            await self._dispatch(conn, frame, client_id)
+        except Exception:
+            log.exception("room %s: a %s frame failed", self.code, type(frame).__name__)
+            await conn.error(
+                "internal",
+                _("Something went wrong on our side. This was not saved; try again."),
+                client_id,
+            )
+            self.repair()
+
+    async def _dispatch(self, conn: Conn, frame: frames.AnyFrame, client_id: str | None) -> None:
+        staff = conn.audience == "console"
+        if isinstance(frame, frames.Ping):
             await conn.send({"t": "pong"})
-        elif t == "input":
-            await self._input(conn, msg, client_id)
-        elif t == "profile" and conn.audience == "phone":
-            await self._profile(conn, msg, client_id)
-        elif t in ("control", "moderate") and conn.audience == "console":
-            await self._staff(conn, msg, client_id)
-        elif t == "select" and conn.audience == "console":
-            slot_id = msg.get("slot")
-            conn.selected = slot_id if slot_id in self.slots else None
+        elif isinstance(frame, frames.Input):
+            await self._input(conn, frame)
+        elif isinstance(frame, frames.Profile) and conn.audience == "phone":
+            await self._profile(conn, frame)
+        elif isinstance(frame, frames.Control) and staff:
+            data = {"seconds": frame.data.seconds} if frame.data and frame.data.seconds else {}
+            await self._staff(conn, frame.id, frame.slot, frame.action, data, control=True)
+        elif isinstance(frame, frames.Moderate) and staff:
+            await self._staff(conn, frame.id, frame.slot, frame.action, frame.data or {})
+        elif isinstance(frame, frames.Select) and staff:
+            conn.selected = frame.slot if frame.slot in self.slots else None
             self._console_rev = -1
             self.view_version += 1
         else:
             await conn.error("invalid", _("Unknown message."), client_id)
+
+    def repair(self) -> None:
+        """After an unexpected error inside a reducer the state may be half changed: rebuild
+        the room from the stored log (at most once every REPAIR_INTERVAL seconds)."""
+        now = time.monotonic()
+        if now - self._repaired_at < REPAIR_INTERVAL:
+            return
+        self._repaired_at = now
+
+        async def rebuild() -> None:
+            try:
+                await self.flush()
+                await self.reload()
+            except Exception:
+                log.exception("room %s: repair failed", self.code)
+
+        self.tasks.append(asyncio.ensure_future(rebuild()))
 
     def _ip_bucket(self, conn: Conn) -> TokenBucket:
         """Per-address flood limit. A whole hall can sit behind one NAT address, so the rate
@@ -286,17 +367,22 @@ class Room(Snapshots):
         bucket.burst = 2 * bucket.rate
         return bucket
 
-    async def _input(self, conn: Conn, msg: dict[str, Any], client_id: str | None) -> None:
-        if client_id is None or not CLIENT_ID.match(client_id):
-            await conn.error("invalid", _("The message has no valid id."), client_id)
-            return
-        slot_id, kind, data = msg.get("slot"), msg.get("kind"), msg.get("data")
-        slot = self.slots.get(slot_id) if isinstance(slot_id, int) else None
-        if slot is None or not isinstance(kind, str) or not isinstance(data, dict):
-            await conn.error("invalid", _("The message could not be read."), client_id)
+    async def _input(self, conn: Conn, frame: frames.Input) -> None:
+        client_id, kind, data = frame.id, frame.kind, frame.data
+        slot = self.slots.get(frame.slot)
+        if slot is None:
+            await conn.error("invalid", _("No such activity."), client_id)
             return
         if kind not in slot.activity.input_kinds:
             await conn.error("invalid", _("This activity does not take that input."), client_id)
+            return
+        try:
+            slot.activity.check_input(kind, data)
+        except ShapeError as exc:
+            await conn.error("invalid", _("The message could not be read."), client_id, exc.detail)
+            return
+        if conn.participant is None and conn.audience != "console":
+            await conn.error("join_first", _("Join the workshop first."), client_id)
             return
         actor = self.actor(conn, slot)
         key = (actor, client_id)
@@ -338,32 +424,40 @@ class Room(Snapshots):
             key, slot.id, conn,
         )  # fmt: skip
 
-    async def _staff(self, conn: Conn, msg: dict[str, Any], client_id: str | None) -> None:
-        if client_id is None or not CLIENT_ID.match(client_id):
-            await conn.error("invalid", _("The message has no valid id."), client_id)
+    async def _staff(
+        self,
+        conn: Conn,
+        client_id: str,
+        slot_id: int,
+        action: str,
+        data: dict[str, Any],
+        *,
+        control: bool = False,
+    ) -> None:
+        slot = self.slots.get(slot_id)
+        if slot is None:
+            await conn.error("invalid", _("No such activity."), client_id)
             return
-        slot_id, action = msg.get("slot"), msg.get("action")
-        raw = msg.get("data")
-        data: dict[str, Any] = raw if isinstance(raw, dict) else {}
-        slot = self.slots.get(slot_id) if isinstance(slot_id, int) else None
-        if slot is None or not isinstance(action, str):
-            await conn.error("invalid", _("The message could not be read."), client_id)
-            return
-        if msg["t"] == "control":
+        if control:
             if action not in CONTROL_ACTIONS:
                 await conn.error("invalid", _("Unknown action."), client_id)
                 return
-            data = {k: v for k, v in data.items() if k == "seconds"}
             if action == "open" and not slot.opened and slot.activity.needs_items:
                 data["items"] = self.source_items(slot)
             if action == "timer":
                 seconds = data.pop("seconds", None)
-                ok = isinstance(seconds, int) and 0 <= seconds <= 7200
-                data["end"] = round(time.time() + seconds, 1) if ok and seconds else None
+                data["end"] = round(time.time() + seconds, 1) if seconds else None
             kind = f"sys:{action}"
         else:
             if action not in slot.activity.moderation_actions:
                 await conn.error("invalid", _("Unknown action."), client_id)
+                return
+            try:
+                slot.activity.check_moderation(action, data)
+            except ShapeError as exc:
+                await conn.error(
+                    "invalid", _("The message could not be read."), client_id, exc.detail
+                )
                 return
             kind = f"mod:{action}"
         actor = self.actor(conn, slot)
@@ -383,26 +477,27 @@ class Room(Snapshots):
             "kind": kind, "data": data,
         }  # fmt: skip
         self._enqueue(row, key, slot.id, conn)
-        if action in ("close", "carry") and msg["t"] == "control":
+        if action in ("close", "carry") and control:
             closed.append(slot)
         for done in closed:
             task = asyncio.ensure_future(self.carry_forward(done))
             self.carrying.add(task)
             task.add_done_callback(self.carrying.discard)
 
-    async def _profile(self, conn: Conn, msg: dict[str, Any], client_id: str | None) -> None:
-        assert conn.participant is not None
-        name = msg.get("name", "")
-        unit = msg.get("unit")
+    async def _profile(self, conn: Conn, frame: frames.Profile) -> None:
+        client_id = frame.id
+        if conn.participant is None:
+            await conn.error("join_first", _("Join the workshop first."), client_id)
+            return
         try:
-            name = clean_text(name, max_length=40, required=False)
+            name = clean_text(frame.name, max_length=40, required=False)
         except Rejected as rejected:
             await conn.error(rejected.code, rejected.message, client_id)
             return
-        if unit is not None and unit not in self.unit_names:
+        if frame.unit is not None and frame.unit not in self.unit_names:
             await conn.error("invalid", _("Unknown unit."), client_id)
             return
-        conn.participant.name, conn.participant.unit = name, unit
+        conn.participant.name, conn.participant.unit = name, frame.unit
         self.profile_updates[conn.participant.token_hash] = conn.participant
         self.presence_rev += 1
         await conn.send({"t": "ack", "id": client_id})
@@ -570,7 +665,19 @@ class Room(Snapshots):
                 except Exception:
                     log.exception("tick failed")
 
-        self.tasks += [asyncio.ensure_future(flusher()), asyncio.ensure_future(ticker())]
+        async def guard() -> None:
+            while True:
+                await asyncio.sleep(STAFF_RECHECK)
+                try:
+                    await self.staff_check()
+                except Exception:
+                    log.exception("staff check failed")
+
+        self.tasks += [
+            asyncio.ensure_future(flusher()),
+            asyncio.ensure_future(ticker()),
+            asyncio.ensure_future(guard()),
+        ]
 
     async def settle(self) -> None:
         """Everything acknowledged is stored and every result being saved is saved."""

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import time
 
+from asgiref.sync import async_to_sync
+
 from polku.live.engine import bridge as bridge_mod
 from polku.live.engine.room import Room
 
@@ -60,6 +62,25 @@ async def _reap() -> None:
                 rooms.pop(code, None)
                 if bridge_mod.bridge is not None:
                     await bridge_mod.bridge.leave(room)
+
+
+async def staff_recheck(*, organisation_id: int, user_id: int | None = None) -> int:
+    """Re-check the staff sockets of this organisation's rooms in this process (all of its
+    staff, or one user); returns how many sockets were closed."""
+    closed = 0
+    for room in list(rooms.values()):
+        if room.organisation_id == organisation_id:
+            closed += await room.staff_check({user_id} if user_id is not None else None)
+    return closed
+
+
+def staff_access_changed(*, organisation_id: int, user_id: int) -> None:
+    """Receiver of ``organisations.hooks.membership_changed`` (registered in
+    ``LiveConfig.ready``), called after the commit from a sync view or service: re-check this
+    user's console and projector sockets in this process's rooms now. Other processes re-check
+    within ``STAFF_RECHECK`` seconds."""
+    if rooms:
+        async_to_sync(staff_recheck)(organisation_id=organisation_id, user_id=user_id)
 
 
 def rooms_reset() -> None:

@@ -30,14 +30,21 @@ async def receive_until(comm, t, timeout=3.0):
             return msg
 
 
-async def phone(code, *, token=None, headers=None, name=""):
-    comm = WebsocketCommunicator(APP, f"/ws/live/{code}/", headers=headers or [])
+async def phone(code, *, token=None, headers=None, name="", cookie=True):
+    """A phone that opened the participant page: its cookie holds the page's token (or the
+    ``token`` given; ``cookie=False``: a socket without a cookie sends ``token`` in the join)."""
+    token = token or identity.token_new(code)
+    headers = list(headers or [])
+    if cookie:
+        headers.append((b"cookie", f"{identity.cookie_name(code)}={token}".encode()))
+    comm = WebsocketCommunicator(APP, f"/ws/live/{code}/", headers=headers)
     connected, _ = await comm.connect()
     assert connected
     frame = {"t": "join", "v": 1, "lang": "fi", "name": name}
-    if token:
+    if not cookie:
         frame["token"] = token
     await comm.send_json_to(frame)
+    comm.token = token
     return comm
 
 
@@ -59,14 +66,11 @@ async def control(comm, slot, action, cid, data=None):
     assert ack == {"t": "ack", "id": cid, "seq": ack["seq"]}
 
 
-def test_phone_join_gets_token_welcome_view_and_snapshot():
+def test_phone_join_gets_welcome_view_and_snapshot():
     day, _slots, _ = live_day()
 
     async def scenario():
         comm = await phone(day.join_code, name="Maija")
-        token = await comm.receive_json_from()
-        assert token["t"] == "token"
-        assert identity.token_valid(token["token"])
         welcome = await comm.receive_json_from()
         assert welcome == {
             "t": "welcome", "v": 1, "role": "phone", "code": day.join_code,
@@ -158,10 +162,13 @@ def test_bad_inputs_get_finnish_rejections_and_change_nothing():
         staff = await console(day, fac.user_id)
         comm = await phone(day.join_code)
 
-        async def expect(frame, code, message):
+        async def expect(frame, code, message, detail=None):
             await comm.send_json_to(frame)
             error = await receive_until(comm, "error")
-            assert error == {"t": "error", "id": frame.get("id"), "code": code, "message": message}
+            expected = {"t": "error", "id": frame.get("id"), "code": code, "message": message}
+            if detail:
+                expected["detail"] = detail
+            assert error == expected
 
         base = {"t": "input", "slot": topics.pk, "kind": "card"}
         await expect({**base, "id": "x1", "data": {"text": "Hei"}}, "closed",
@@ -176,7 +183,7 @@ def test_bad_inputs_get_finnish_rejections_and_change_nothing():
         await expect({**base, "id": "x5", "kind": "vote", "data": {}}, "invalid",
                      "Tähän vaiheeseen ei voi lähettää tällaista.")  # fmt: skip
         await expect({**base, "data": {"text": "ok"}}, "invalid",
-                     "Viestistä puuttuu kelvollinen tunniste.")  # fmt: skip
+                     "Viestiä ei voitu lukea.", "Object missing required field `id`")  # fmt: skip
         await comm.send_to(text_data="{not json")
         error = await receive_until(comm, "error")
         assert error["message"] == "Viestiä ei voitu lukea."
@@ -249,7 +256,7 @@ def test_reconnect_with_same_token_restores_remaining_dots():
         staff = await console(day, fac.user_id)
         await control(staff, vote, "open", "c1")
         comm = await phone(day.join_code)
-        token = (await comm.receive_json_from())["token"]
+        token = comm.token
         for i in range(3):
             await comm.send_json_to(
                 {"t": "input", "id": f"v{i}", "slot": vote.pk, "kind": "vote",

@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 def test_post_input_is_acked_and_sse_streams_welcome_view_and_snapshot():
     day, (topics, _vote), _ = live_day()
-    token = identity.token_new()
+    token = identity.token_new(day.join_code)
 
     async def scenario():
         client = AsyncClient()

@@ -18,6 +18,10 @@ from polku.organisations.services import invitation_accept, invitation_create, o
 pytestmark = pytest.mark.django_db
 
 
+def _member(org, role="facilitator", **user):
+    return MembershipFactory(organisation=org, role=role, user=UserFactory(**user)).user
+
+
 def test_organisation_create_makes_creator_facilitator_and_unique_slug():
     user = UserFactory(is_facilitator=True)
     first = organisation_create(name="Nuoret Auttajat ry", created_by=user)
@@ -28,7 +32,7 @@ def test_organisation_create_makes_creator_facilitator_and_unique_slug():
 
 def test_invitation_sends_email_with_link_through_task(django_capture_on_commit_callbacks):
     org = OrganisationFactory(name="Sydänystävät ry")
-    inviter = UserFactory(name="Fanni")
+    inviter = _member(org, name="Fanni")
     with django_capture_on_commit_callbacks(execute=True):
         invitation, token = invitation_create(
             organisation=org,
@@ -51,7 +55,7 @@ def test_unit_contact_invitation_needs_unit():
     org = OrganisationFactory()
     with pytest.raises(ValidationError):
         invitation_create(
-            organisation=org, email="a@example.org", role="unit_contact", invited_by=UserFactory()
+            organisation=org, email="a@example.org", role="unit_contact", invited_by=_member(org)
         )
 
 
@@ -64,7 +68,7 @@ def test_invitation_unit_from_other_organisation_rejected():
             email="a@example.org",
             role="unit_contact",
             unit=foreign_unit,
-            invited_by=UserFactory(),
+            invited_by=_member(org),
         )
 
 
@@ -76,7 +80,7 @@ def test_accept_creates_membership_with_role_and_unit_once():
         email="b@example.org",
         role="unit_contact",
         unit=unit,
-        invited_by=UserFactory(),
+        invited_by=_member(org),
     )
     user = UserFactory(email="b@example.org")
     membership = invitation_accept(invitation=invitation, user=user)
@@ -89,22 +93,22 @@ def test_accept_creates_membership_with_role_and_unit_once():
 def test_expired_invitation_cannot_be_accepted():
     org = OrganisationFactory()
     invitation, token = invitation_create(
-        organisation=org, email="c@example.org", role="viewer", invited_by=UserFactory()
+        organisation=org, email="c@example.org", role="viewer", invited_by=_member(org)
     )
     with time_machine.travel(dt.datetime.now(dt.UTC) + dt.timedelta(days=15)):
         assert invitation_by_token(token=token).is_open is False
         with pytest.raises(ValidationError):
             invitation_accept(invitation=invitation, user=UserFactory(email="c@example.org"))
-    assert not Membership.objects.filter(organisation=org).exists()
+    assert not Membership.objects.filter(organisation=org, user__email="c@example.org").exists()
 
 
 def test_new_invitation_revokes_the_previous_one():
     org = OrganisationFactory()
     first, _ = invitation_create(
-        organisation=org, email="d@example.org", role="viewer", invited_by=UserFactory()
+        organisation=org, email="d@example.org", role="viewer", invited_by=_member(org)
     )
     invitation_create(
-        organisation=org, email="d@example.org", role="coordinator", invited_by=UserFactory()
+        organisation=org, email="d@example.org", role="coordinator", invited_by=_member(org)
     )
     first.refresh_from_db()
     assert first.is_open is False
@@ -117,5 +121,41 @@ def test_existing_member_cannot_be_invited_again():
             organisation=membership.organisation,
             email=membership.user.email,
             role="viewer",
-            invited_by=UserFactory(),
+            invited_by=_member(membership.organisation),
         )
+
+
+@pytest.mark.parametrize(
+    ("own", "invited", "allowed"),
+    [
+        ("coordinator", "facilitator", False),
+        ("coordinator", "coordinator", True),
+        ("coordinator", "viewer", True),
+        ("unit_contact", "coordinator", False),
+        ("facilitator", "facilitator", True),
+    ],
+)
+def test_nobody_invites_to_a_role_above_their_own(own, invited, allowed):
+    org = OrganisationFactory()
+    inviter = _member(org, role=own)
+    if allowed:
+        invitation, _token = invitation_create(
+            organisation=org, email="uusi@example.org", role=invited, invited_by=inviter
+        )
+        assert invitation.role == invited
+        return
+    with pytest.raises(ValidationError) as exc:
+        invitation_create(
+            organisation=org, email="uusi@example.org", role=invited, invited_by=inviter
+        )
+    assert exc.value.messages == ["Et voi antaa omaasi korkeampaa roolia."]
+    assert Invitation.objects.count() == 0
+
+
+def test_an_outsider_cannot_invite_anyone():
+    org = OrganisationFactory()
+    with pytest.raises(ValidationError):
+        invitation_create(
+            organisation=org, email="uusi@example.org", role="viewer", invited_by=UserFactory()
+        )
+    assert Invitation.objects.count() == 0

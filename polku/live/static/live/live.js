@@ -61,10 +61,18 @@
     ws.onclose = function (e) {
       if (thisWs !== ws) return;
       ws = null; conn("offline");
-      if (e.code === 4401 && role === "phone") { try { localStorage.removeItem("polku-token-" + D.code); } catch (x) { /* */ } }
+      if (e.code === 4401 && role === "phone") {
+        var had = tokenStored();
+        try { localStorage.removeItem("polku-token-" + D.code); } catch (x) { /* */ }
+        if (!had) { reloadOnce(); return; }  // the page issues this browser's token (a cookie)
+      }
       if (e.code === 4404 || e.code === 4403) return;
       retry();
     };
+  }
+  function reloadOnce() {
+    try { if (sessionStorage.getItem("polku-reloaded-" + D.code)) return; sessionStorage.setItem("polku-reloaded-" + D.code, "1"); } catch (x) { return; }
+    location.reload();
   }
   function retry() {
     attempts += 1;
