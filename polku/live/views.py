@@ -34,8 +34,7 @@ from polku.activities.registry import Rejected, registry
 from polku.core import net, ratelimit
 from polku.core.tenancy import organisation_view
 from polku.live import engine, identity, selectors, services
-from polku.live.engine import closing
-from polku.live.engine import frames
+from polku.live.engine import closing, frames
 from polku.live.forms import JoinCodeForm, RememberForm, SlotConfigForm
 from polku.paths.selectors import path_get
 from polku.workshops.models import WorkshopDay
