@@ -7,6 +7,7 @@ import datetime as dt
 import hashlib
 import io
 import secrets
+import zipfile
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -42,6 +43,8 @@ from polku.workshops.models import WorkshopDay
 
 MAX_IMPORT_BYTES = 2 * 1024 * 1024
 MAX_IMPORT_ROWS = 5000
+MAX_CELL = 1000  # characters in one cell of a pool file
+MAX_XLSX_EXPANDED = 50 * 1024 * 1024  # an .xlsx (a zip) unpacked
 MAX_ROW_ERRORS = 50
 INVITATION_VALID_DAYS = 14
 REDRAW_REASON_MIN_LENGTH = 10
@@ -249,20 +252,37 @@ def jury_update(*, jury: Jury, actor: User | None, **fields: Any) -> Jury:
 
 # -- pool -----------------------------------------------------------------------------------
 def _read_rows(*, filename: str, content: bytes) -> list[list[str]]:
+    """The rows of a pool file. Bounded while reading: at most MAX_IMPORT_ROWS rows (an .xlsx
+    that expands to 400,000 rows stops at the limit instead of being read whole), cells of at
+    most MAX_CELL characters, an .xlsx of at most MAX_XLSX_EXPANDED bytes unpacked."""
     if len(content) > MAX_IMPORT_BYTES:
         raise PoolImportError(_("The file is too large (at most 2 MB)."))
+    too_many = PoolImportError(
+        _("The file has too many rows (at most %(n)d).") % {"n": MAX_IMPORT_ROWS}
+    )
     if filename.lower().endswith(".xlsx"):
         from openpyxl import load_workbook
 
+        unreadable = PoolImportError(_("The file could not be read as an Excel workbook (.xlsx)."))
+        try:
+            with zipfile.ZipFile(io.BytesIO(content)) as archive:
+                expanded = sum(info.file_size for info in archive.infolist())
+        except (zipfile.BadZipFile, ValueError):
+            raise unreadable from None
+        if expanded > MAX_XLSX_EXPANDED:
+            raise too_many
         try:
             workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
             sheet = workbook.worksheets[0]
-            rows = [
+            source = (
                 ["" if cell is None else str(cell).strip() for cell in row]
                 for row in sheet.iter_rows(values_only=True)
-            ]
+            )
+            rows = _bounded(source, too_many)
+        except PoolImportError:
+            raise
         except Exception:  # openpyxl raises many kinds of errors for broken files
-            raise PoolImportError(_("The file could not be read as an Excel workbook (.xlsx)."))
+            raise unreadable from None
     else:
         try:
             text = content.decode("utf-8-sig")
@@ -270,12 +290,31 @@ def _read_rows(*, filename: str, content: bytes) -> list[list[str]]:
             text = content.decode("cp1252", errors="replace")
         sample = text[:4096]
         delimiter = max(",;\t", key=sample.count) if sample else ","
-        rows = [
-            [cell.strip() for cell in row]
-            for row in csv.reader(io.StringIO(text), delimiter=delimiter)
-        ]
-    rows = [row for row in rows if any(cell for cell in row)]
+        reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+        try:
+            rows = _bounded(([cell.strip() for cell in row] for row in reader), too_many)
+        except csv.Error:  # e.g. a cell longer than the csv module's field limit
+            raise PoolImportError(
+                _("The file could not be read as CSV: a cell is longer than %(n)d characters.")
+                % {"n": MAX_CELL}
+            ) from None
     return rows
+
+
+def _bounded(rows: Iterable[list[str]], too_many: PoolImportError) -> list[list[str]]:
+    kept: list[list[str]] = []
+    for row in rows:
+        if not any(cell for cell in row):
+            continue
+        if len(kept) > MAX_IMPORT_ROWS:  # the header + MAX_IMPORT_ROWS people
+            raise too_many
+        if any(len(cell) > MAX_CELL for cell in row):
+            raise PoolImportError(
+                _("Row %(row)d has a cell longer than %(n)d characters.")
+                % {"row": len(kept) + 1, "n": MAX_CELL}
+            )
+        kept.append(row)
+    return kept
 
 
 def _unit_lookup(jury: Jury) -> dict[str, str]:

@@ -1,7 +1,7 @@
 import csv
-import json
 import math
 
+import orjson
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from polku.core import net, ratelimit
 from polku.core.tenancy import organisation_view
 from polku.juries import lottery_adapter as lottery
 from polku.juries import selectors, services
@@ -32,8 +33,19 @@ from polku.juries.forms import (
 from polku.juries.models import Jury, JuryMember, LotteryRun
 from polku.organisations.rules import has_perm
 from polku.paths.selectors import path_get, path_queryset
+from polku.reports.exporting import neutralise_cell
 
-MAX_VERIFY_BYTES = 20 * 1024 * 1024
+MAX_VERIFY_BYTES = 5 * 1024 * 1024
+
+
+class _SafeWriter:
+    """csv.writer whose text cells are neutralised like the path exports' (no formulas)."""
+
+    def __init__(self, stream: HttpResponse) -> None:
+        self._writer = csv.writer(stream)
+
+    def writerow(self, row: list) -> None:
+        self._writer.writerow([neutralise_cell(cell) for cell in row])
 
 
 def _jury(request: HttpRequest, pk: int) -> Jury:
@@ -546,7 +558,7 @@ def fairness_csv(request: HttpRequest, pk: int) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="raati-{jury.pk}-reiluus.csv"'
     response.write("\ufeff")
-    writer = csv.writer(response)
+    writer = _SafeWriter(response)
     writer.writerow(
         [
             "pseudonym",
@@ -852,17 +864,23 @@ def response_edit(request: HttpRequest, pk: int, rec_pk: int) -> HttpResponse:
 
 # -- public: verify, juror's own page --------------------------------------------------------
 def verify(request: HttpRequest) -> HttpResponse:
-    """Anyone can re-check a published lottery file (no login)."""
+    """Anyone can re-check a published lottery file (no login): bounded in size and, per
+    address, in how often (each check costs seconds of CPU for a big pool)."""
     form = VerifyForm(request.POST or None, request.FILES or None)
     result = None
+    if request.method == "POST" and not ratelimit.hit("upload.address", net.client_ip(request)):
+        form.add_error(None, _("Too many files checked from your address. Try again in a while."))
+        return render(request, "juries/verify.html", {"form": form, "result": None}, status=429)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
+        if upload.size > MAX_VERIFY_BYTES:
+            form.add_error("file", _("The file is too large (at most 5 MB)."))
+            return render(request, "juries/verify.html", {"form": form, "result": None})
         raw = upload.read(MAX_VERIFY_BYTES + 1)
         try:
-            if len(raw) > MAX_VERIFY_BYTES:
-                raise ValueError
-            data = json.loads(raw.decode("utf-8-sig"))
-        except (ValueError, UnicodeDecodeError):
+            # orjson refuses nesting deeper than 1,024 levels (json.loads would recurse away)
+            data = orjson.loads(raw.removeprefix(b"\xef\xbb\xbf"))
+        except orjson.JSONDecodeError:
             data = None
         checked = lottery.verify_lottery_file(data)
         panels = data.get("panels") if isinstance(data, dict) else None
