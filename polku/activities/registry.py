@@ -11,6 +11,9 @@ logic over a JSON-able ``state`` dict:
 
 * ``initial_state(config)`` builds the state; ``on_open(state, config, source_items)`` seeds it
   when the facilitator opens the activity (the seed is logged, so replay is deterministic);
+* ``open_data(slot=…)`` (optional) reads what the activity needs from the path each time the
+  facilitator opens it (runs in the database thread; logged with the open event) and
+  ``on_open_data(state, config, data)`` puts it into the state;
 * ``reduce(state, event, config)`` applies one participant input; it must **check first and
   mutate after** and raise :class:`Rejected` with a translated message for bad input;
 * ``moderate(state, action, data, config)`` applies one facilitator action (hide, edit, merge,
@@ -236,6 +239,21 @@ class ActivityType:
         self, state: dict[str, Any], config: dict[str, Any], source_items: list[dict[str, Any]]
     ) -> None:
         """Seed the state when the activity opens (``source_items`` from an earlier activity)."""
+
+    #: does it read data from the database when it opens (``open_data``)?
+    reads_on_open: ClassVar[bool] = False
+
+    def open_data(self, *, slot: Any) -> dict[str, Any]:
+        """What the activity reads from the path each time the facilitator opens it (e.g. the
+        report-back's experiment cards). Runs in the live room's database thread with the
+        AgendaSlot (``slot.workshop_day.path``); JSON-able. The result is stored in the open
+        event, so a replay rebuilds the same state. Set ``reads_on_open = True`` to use it."""
+        return {}
+
+    def on_open_data(
+        self, state: dict[str, Any], config: dict[str, Any], data: dict[str, Any]
+    ) -> None:
+        """Put what ``open_data`` read into the state (pure; on every open)."""
 
     def reduce(self, state: dict[str, Any], event: Event, config: dict[str, Any]) -> None:
         raise Rejected(_("This activity takes no input."), "invalid")

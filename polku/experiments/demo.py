@@ -285,8 +285,8 @@ def load_experiments_demo(created: dict) -> None:
             first_step_on=today + dt.timedelta(days=3),
         )
 
-    # The kick-off's canvas offered the path's measures; the follow-up's report-back and
-    # decide activities show today's cards.
+    # The kick-off's canvas offered the path's measures (the follow-up's report-back and decide
+    # activities read the experiments' cards when they are started).
     canvas = created["kickoff"].agenda_slots.filter(activity_type="experiment_canvas").first()
     if canvas is not None:
         canvas.config = {**canvas.config, "grouping": "unit", "measures": [REACHED, STAYED]}
@@ -321,9 +321,6 @@ def load_experiments_demo(created: dict) -> None:
             what_we_did="Toisen kierroksen haaste: kaksi viikkoa.",
             what_helped="Ensimmäisen kierroksen videot.",
         )
-    followup = path.workshop_days.exclude(pk=created["kickoff"].pk).order_by("starts_at").first()
-    if followup is not None:
-        services.workshop_cards_refresh(workshop_day=followup)
 
 
 def _values(experiment: Experiment, reached: int, stayed: int) -> dict[int, int]:

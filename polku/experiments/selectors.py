@@ -407,7 +407,13 @@ def combine_measure_values(kind: str, values: Sequence[Decimal]) -> Decimal | No
 
 
 def next_workshop_day(*, path: Path) -> WorkshopDay | None:
-    return path.workshop_days.filter(ends_at__gte=timezone.now()).order_by("starts_at").first()
+    """The next workshop day not yet held (an ended day of the same date is not it)."""
+    return (
+        path.workshop_days.filter(ends_at__gte=timezone.now())
+        .exclude(status=WorkshopDay.Status.CLOSED)
+        .order_by("starts_at", "pk")
+        .first()
+    )
 
 
 def experiments_not_reported(*, path: Path, before: WorkshopDay | None = None) -> list[Experiment]:

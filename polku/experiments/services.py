@@ -977,35 +977,6 @@ def _num(value: Decimal | None) -> str:
     return f"{value.normalize():f}"
 
 
-CARD_ACTIVITIES = ("report_back", "decide")
-
-
-def workshop_cards_refresh(*, workshop_day: WorkshopDay) -> int:
-    """Write the current experiment cards into the day's report-back and decide activities
-    (their agenda slot config) and reload the live room if it runs. Returns slots updated."""
-    cards = workshop_cards(path=workshop_day.path)
-    slots = list(workshop_day.agenda_slots.filter(activity_type__in=CARD_ACTIVITIES))
-    for slot in slots:
-        slot.config = {**(slot.config or {}), "cards": cards}
-        slot.save(update_fields=["config", "updated_at"])
-    if slots:
-        code = workshop_day.join_code
-
-        def reload() -> None:
-            try:
-                from asgiref.sync import async_to_sync
-
-                from polku.live import engine
-
-                if code in engine.rooms:
-                    async_to_sync(engine.room_reload)(code)
-            except Exception:  # the room reloads from the database next time anyway
-                logger.exception("reloading live room %s failed", code)
-
-        transaction.on_commit(reload)
-    return len(slots)
-
-
 def decisions_apply(*, decisions: Sequence[Mapping], path: Path) -> list[Experiment]:
     """Apply the decisions recorded in a closed `decide` activity (idempotent: experiments
     already decided are left alone)."""

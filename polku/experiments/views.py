@@ -92,16 +92,6 @@ def board(request: HttpRequest, path_pk: int) -> HttpResponse:
             columns[str(labels[e.status])].append(e)
     manage = has_perm(membership, "experiment.manage")
     next_day = selectors.next_workshop_day(path=path) if manage else None
-    if request.method == "POST":
-        if not manage or next_day is None:
-            raise PermissionDenied
-        count = services.workshop_cards_refresh(workshop_day=next_day)
-        messages.success(
-            request,
-            _("The report-back and decision cards of %(day)s were updated (%(n)s activities).")
-            % {"day": next_day.title, "n": count},
-        )
-        return redirect("experiments:board", request.organisation.slug, path.pk)  # type: ignore[attr-defined]
     return render(
         request,
         "experiments/board.html",

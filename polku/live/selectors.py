@@ -6,10 +6,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from polku.activities.registry import ActivityType
 from polku.live.models import LiveEvent, Participant
 from polku.organisations.models import Membership
 from polku.organisations.rules import roles_with
-from polku.workshops.models import WorkshopDay
+from polku.workshops.models import AgendaSlot, WorkshopDay
 
 
 @dataclass
@@ -98,6 +99,12 @@ def staff_allowed(*, day_id: int, user_ids: Iterable[int]) -> set[int]:
             role__in=roles_with("workshop.run"),
         ).values_list("user_id", flat=True)
     )
+
+
+def activity_open_data(*, slot_id: int, activity: ActivityType) -> dict[str, Any]:
+    """What an activity reads from its path when it opens (``ActivityType.open_data``)."""
+    slot = AgendaSlot.objects.select_related("workshop_day__path").get(pk=slot_id)
+    return activity.open_data(slot=slot)
 
 
 def participant_by_token_hash(*, day_id: int, token_hash: str) -> Participant | None:

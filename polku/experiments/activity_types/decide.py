@@ -6,7 +6,6 @@ from typing import Any, ClassVar
 from django.utils.translation import gettext_lazy as _
 
 from polku.activities.registry import (
-    ActivityType,
     Event,
     Id,
     Rejected,
@@ -16,7 +15,8 @@ from polku.activities.registry import (
     clean_text,
     register,
 )
-from polku.experiments.activity_types.report_back import cards
+from polku.experiments.activity_types.report_back import PathCards, cards
+from polku.experiments.services import decisions_apply
 
 DECISIONS = ("continue", "adapt", "scale", "stop")
 
@@ -28,23 +28,24 @@ class Decision(Shape):
 
 
 @register
-class Decide(ActivityType):
+class Decide(PathCards):
     key = "decide"
     label = _("Decide: continue, adapt, scale or stop")
     description = _("Each team decides; continuing starts the next round.")
     inputs: ClassVar[dict[str, type[Shape]]] = {"decide": Decision}
     moderation: ClassVar[dict[str, type[Shape]]] = {"decide": Decision}
     anonymous_by_default = False
+    # older days had their cards written into the slot's config before the workshop
     default_config: ClassVar[dict[str, Any]] = {"cards": []}
 
     def initial_state(self, config: dict[str, Any]) -> dict[str, Any]:
-        return {"decisions": {}}
+        return {"decisions": {}, "cards": None}
 
     def _record(
         self, state: dict[str, Any], data: dict[str, Any], config: dict[str, Any], name: str
     ) -> None:
         card = data.get("item")
-        if card not in {c["id"] for c in cards(config)}:
+        if card not in {c["id"] for c in cards(state, config)}:
             raise Rejected(_("No such experiment."), "invalid")
         decision = data.get("decision")
         if decision not in DECISIONS:
@@ -66,7 +67,7 @@ class Decide(ActivityType):
         self, state: dict[str, Any], config: dict[str, Any], revealed: bool
     ) -> dict[str, Any]:
         out = []
-        for c in cards(config):
+        for c in cards(state, config):
             d = state["decisions"].get(c["id"], {})
             out.append({**c, "decision": d.get("decision", ""), "note": d.get("note", ""),
                         "decided": bool(d)})  # fmt: skip
@@ -81,7 +82,7 @@ class Decide(ActivityType):
         }
 
     def results(self, state: dict[str, Any], config: dict[str, Any]) -> list[ResultItem]:
-        titles = {c["id"]: c["title"] for c in cards(config)}
+        titles = {c["id"]: c["title"] for c in cards(state, config)}
         return [
             ResultItem(kind="decision", text=titles.get(card, card),
                        data={"experiment": card, "decision": d["decision"], "note": d["note"]})
@@ -91,8 +92,6 @@ class Decide(ActivityType):
     def after_carry_forward(
         self, *, slot: Any, state: dict[str, Any], config: dict[str, Any]
     ) -> None:
-        from polku.experiments.services import decisions_apply
-
         decisions_apply(
             decisions=[r.data for r in self.results(state, config)], path=slot.workshop_day.path
         )

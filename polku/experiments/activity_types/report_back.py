@@ -1,9 +1,10 @@
 """Kuulumiset: a gallery of the experiments' cards built from their check-ins.
 
-The cards are written into the agenda slot's config before the workshop
-(`services.workshop_cards_refresh`, a button on the experiments board), so the reducer stays
-pure. The facilitator walks through them on the projector; participants react "we want to try
-this" and ask the team questions. On close the reactions are logged on each experiment.
+The cards are read from the path (its open experiments, their latest check-ins and results)
+each time the facilitator opens the activity (`open_data`, in the database thread; logged with
+the open event, so the reducer stays pure and a replay gives the same cards). The facilitator
+walks through them on the projector; participants react "we want to try this" and ask the team
+questions. On close the reactions are logged on each experiment.
 """
 
 from typing import Any, ClassVar
@@ -21,12 +22,31 @@ from polku.activities.registry import (
     clean_text,
     register,
 )
+from polku.experiments.services import interest_record, workshop_cards
 
 MAX_QUESTIONS = 200
 
 
-def cards(config: dict[str, Any]) -> list[dict[str, Any]]:
-    return [c for c in config.get("cards") or [] if isinstance(c, dict) and c.get("id")]
+def cards(state: dict[str, Any], config: dict[str, Any]) -> list[dict[str, Any]]:
+    """The cards read when the activity opened (older days: written into the slot's config)."""
+    source = state.get("cards") if state.get("cards") is not None else config.get("cards")
+    return [c for c in source or [] if isinstance(c, dict) and c.get("id")]
+
+
+class PathCards(ActivityType):
+    """Reads the path's experiment cards each time it opens (report-back, decide)."""
+
+    reads_on_open = True
+
+    def open_data(self, *, slot: Any) -> dict[str, Any]:
+        return {"cards": workshop_cards(path=slot.workshop_day.path)}
+
+    def on_open_data(
+        self, state: dict[str, Any], config: dict[str, Any], data: dict[str, Any]
+    ) -> None:
+        read = data.get("cards")
+        if isinstance(read, list):
+            state["cards"] = read
 
 
 class Want(Shape):
@@ -39,21 +59,22 @@ class Question(Shape):
 
 
 @register
-class ReportBack(ActivityType):
+class ReportBack(PathCards):
     key = "report_back"
     label = _("Report-back (kuulumiset)")
     description = _("A gallery of the experiments' results; react and ask the teams.")
     inputs: ClassVar[dict[str, type[Shape]]] = {"want": Want, "question": Question}
     moderation: ClassVar[dict[str, type[Shape]]] = {"focus": Want, "hide_question": Want}
     anonymous_by_default = False
+    # older days had their cards written into the slot's config before the workshop
     default_config: ClassVar[dict[str, Any]] = {"cards": []}
 
     def initial_state(self, config: dict[str, Any]) -> dict[str, Any]:
-        return {"want": {}, "questions": [], "focus": None}
+        return {"want": {}, "questions": [], "focus": None, "cards": None}
 
     def reduce(self, state: dict[str, Any], event: Event, config: dict[str, Any]) -> None:
         card = event.data.get("item")
-        if card not in {c["id"] for c in cards(config)}:
+        if card not in {c["id"] for c in cards(state, config)}:
             raise Rejected(_("No such experiment."), "invalid")
         if event.kind == "want":
             wanting = state["want"].setdefault(card, [])
@@ -75,7 +96,7 @@ class ReportBack(ActivityType):
     ) -> None:
         item = data.get("item")
         if action == "focus":
-            if item not in {c["id"] for c in cards(config)}:
+            if item not in {c["id"] for c in cards(state, config)}:
                 raise Rejected(_("No such experiment."), "invalid")
             state["focus"] = item
             return
@@ -97,7 +118,7 @@ class ReportBack(ActivityType):
         return [
             {**c, "want": len(state["want"].get(c["id"], [])), "questions": questions.get(c["id"], [])[-20:],
              "focus": c["id"] == state["focus"]}
-            for c in cards(config)
+            for c in cards(state, config)
         ]  # fmt: skip
 
     def public_snapshot(
@@ -137,6 +158,4 @@ class ReportBack(ActivityType):
     def after_carry_forward(
         self, *, slot: Any, state: dict[str, Any], config: dict[str, Any]
     ) -> None:
-        from polku.experiments.services import interest_record
-
         interest_record(interests=[r.data for r in self.results(state, config)], slot=slot)

@@ -106,8 +106,9 @@ def test_topic_groups_seeded_from_prioritised_topics_and_results():
 
 
 def test_report_back_wants_toggle_and_questions():
-    cfg = report_back.get_config({"cards": [{"id": "5", "title": "Kaveri-ilta"}]})
+    cfg = report_back.get_config({})
     state = report_back.initial_state(cfg)
+    report_back.on_open_data(state, cfg, {"cards": [{"id": "5", "title": "Kaveri-ilta"}]})
     report_back.reduce(state, ev("want", item="5"), cfg)
     report_back.reduce(state, ev("want", actor="a2", item="5"), cfg)
     report_back.reduce(state, ev("want", actor="a2", item="5"), cfg)
@@ -121,11 +122,22 @@ def test_report_back_wants_toggle_and_questions():
 
 
 def test_decide_records_last_decision_per_experiment():
-    cfg = decide.get_config({"cards": [{"id": "5", "title": "Kaveri-ilta"}]})
+    cfg = decide.get_config({})
     state = decide.initial_state(cfg)
+    decide.on_open_data(state, cfg, {"cards": [{"id": "5", "title": "Kaveri-ilta"}]})
     decide.reduce(state, ev("decide", item="5", decision="adapt"), cfg)
     decide.reduce(state, ev("decide", item="5", decision="continue", note="Hyvä"), cfg)
     with pytest.raises(Rejected):
         decide.reduce(state, ev("decide", item="5", decision="maybe"), cfg)
     [result] = decide.results(state, cfg)
     assert result.data == {"experiment": "5", "decision": "continue", "note": "Hyvä"}
+
+
+def test_cards_of_an_older_day_come_from_the_slot_config_until_the_activity_reads_its_own():
+    cfg = report_back.get_config({"cards": [{"id": "5", "title": "Vanha kortti"}]})
+    state = report_back.initial_state(cfg)
+    assert [c["title"] for c in report_back.public_snapshot(state, cfg, False)["cards"]] == [
+        "Vanha kortti"
+    ]
+    report_back.on_open_data(state, cfg, {"cards": []})  # read on open: no open experiments
+    assert report_back.public_snapshot(state, cfg, False)["cards"] == []

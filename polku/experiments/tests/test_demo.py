@@ -4,9 +4,11 @@ from decimal import Decimal
 
 import pytest
 
+from polku.activities.registry import registry
 from polku.core.demo import YOUTH_ORG, load_demo
 from polku.experiments import selectors
 from polku.experiments.models import Experiment
+from polku.live.selectors import activity_open_data
 from polku.paths.models import Path
 
 pytestmark = pytest.mark.django_db
@@ -46,7 +48,8 @@ def test_demo_story_and_rollup_of_exactly_350_reached_and_45_stayed():
     # The experiments answer the kick-off's prioritised topics, which the plan form suggests.
     assert set(experiments.values_list("topic_title", flat=True)) == TOPICS
     assert set(selectors.topic_suggestions(path=path)) >= TOPICS
-    # The follow-up workshop's report-back and decide activities already have their cards.
+    # The follow-up workshop's report-back reads its cards when it is started: nothing to prepare.
     followup = path.workshop_days.order_by("starts_at")[1]
     report_back = followup.agenda_slots.get(activity_type="report_back")
-    assert len(report_back.config["cards"]) == experiments.exclude(status="decided").count()
+    cards = activity_open_data(slot_id=report_back.pk, activity=registry["report_back"])["cards"]
+    assert len(cards) == experiments.exclude(status="decided").count() == 10

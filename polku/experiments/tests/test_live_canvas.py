@@ -142,8 +142,7 @@ def test_decide_in_the_room_starts_round_two_when_closed():
     path = day.path
     oulu = UnitFactory(organisation=path.organisation, name="Oulun osasto")
     experiment = services.experiment_create(path=path, unit=oulu, title="Kaveri-ilta")
-    services.experiment_start(experiment=experiment)
-    services.workshop_cards_refresh(workshop_day=day)
+    services.experiment_start(experiment=experiment)  # the decide activity reads it on open
 
     async def scenario():
         staff = await console(day, fac.user_id)

@@ -56,7 +56,10 @@ def test_canvas_becomes_experiment_once_and_updates_while_planned(setup):
     assert list(Experiment.objects.values_list("title", flat=True)) == ["Parempi nimi"]
 
 
-def test_cards_refresh_writes_report_back_and_decide_slots(setup):
+def test_report_back_and_decide_read_the_path_cards_when_they_open(setup):
+    from polku.activities.registry import registry
+    from polku.live.selectors import activity_open_data
+
     path, oulu, day = setup
     mt = MeasureTypeFactory(path=path, name="tavoitettu")
     e = services.experiment_create(path=path, unit=oulu, title="Kaveri-ilta", targets={mt: 10})
@@ -66,15 +69,16 @@ def test_cards_refresh_writes_report_back_and_decide_slots(setup):
     )  # fmt: skip
     rb = AgendaSlotFactory(workshop_day=day, activity_type="report_back")
     dec = AgendaSlotFactory(workshop_day=day, activity_type="decide")
-    AgendaSlotFactory(workshop_day=day, activity_type="poll")
-    assert services.workshop_cards_refresh(workshop_day=day) == 2
-    rb.refresh_from_db()
-    dec.refresh_from_db()
-    assert rb.config["cards"] == dec.config["cards"] == [
+    expected = [
         {"id": str(e.pk), "title": "Kaveri-ilta", "unit": "Oulun osasto", "round": 1, "did": "Ilta",
          "helped": "Kaverit", "obstacles": "", "results": "tavoitettu 12 / 10", "reached": True,
          "checkins": 1},
     ]  # fmt: skip
+    for slot in (rb, dec):
+        activity = registry[slot.activity_type]
+        assert activity_open_data(slot_id=slot.pk, activity=activity) == {"cards": expected}
+    rb.refresh_from_db()
+    assert rb.config == {}  # nothing is written into the agenda beforehand
 
 
 def test_decisions_apply_continue_starts_round_two_and_is_idempotent(setup):
@@ -102,3 +106,22 @@ def test_interest_logged_once_per_activity(setup):
     assert list(e.log.filter(kind=LogEntry.Kind.NOTE).values_list("text", flat=True)) == [
         "[Kuulumiset] 3 haluaa kokeilla tätä. Kysymyksiä: Mistä tila?"
     ]
+
+
+def test_the_next_workshop_day_is_not_an_ended_day_of_the_same_date(setup):
+    from django.utils import timezone
+
+    from polku.experiments.selectors import next_workshop_day
+
+    path, _oulu, _day = setup
+    now = timezone.now()
+    morning = WorkshopDayFactory(
+        path=path, title="Aamupäivä", starts_at=now - dt.timedelta(hours=3),
+        ends_at=now + dt.timedelta(hours=1), status="closed",
+    )  # fmt: skip
+    afternoon = WorkshopDayFactory(
+        path=path, title="Iltapäivä", starts_at=now + dt.timedelta(hours=1),
+        ends_at=now + dt.timedelta(hours=4),
+    )  # fmt: skip
+    assert morning.starts_at.date() == afternoon.starts_at.date()
+    assert next_workshop_day(path=path) == afternoon

@@ -239,6 +239,9 @@ class Room(Snapshots):
                 if other is not slot and other.status in STILL_OPEN:
                     other.status = "closed"
                     closed.append(other)
+            read = data.get("open_data")
+            if slot.activity.reads_on_open and isinstance(read, dict):
+                slot.activity.on_open_data(slot.state, slot.config, read)
             slot.status = "open"
             self.current = slot.id
             if self.screen_pin == slot.id:
@@ -444,6 +447,15 @@ class Room(Snapshots):
                 return
             if action == "open" and not slot.opened and slot.activity.needs_items:
                 data["items"] = self.source_items(slot)
+            if action == "open" and slot.activity.reads_on_open:
+                try:
+                    data["open_data"] = await run_db(
+                        selectors.activity_open_data, slot_id=slot.id, activity=slot.activity
+                    )
+                except Exception:
+                    log.exception("reading the data of slot %s on open failed", slot.id)
+                    await conn.error("retry", _("Not saved yet. Sending again…"), client_id)
+                    return
             if action == "timer":
                 seconds = data.pop("seconds", None)
                 data["end"] = round(time.time() + seconds, 1) if seconds else None
