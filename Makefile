@@ -6,7 +6,7 @@ PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-fast test-pg test-e2e lint format worker serve migrate demo messages \
+.PHONY: run test test-fast test-pg test-e2e test-prod dist lint format worker serve migrate demo messages \
         makemessages bench-live bench-jury bench-reports clean help
 
 help:
@@ -15,6 +15,8 @@ help:
 	@echo "make lint     ruff, format check, makemigrations --check, mypy, djlint"
 	@echo "make worker   run the background task worker (email, reminders, reports)"
 	@echo "make test-pg  the suite against PostgreSQL + Redis (DATABASE_URL, REDIS_URL)"
+	@echo "make dist     a wheel + sdist in dist/ for a production install (docs/deploy.md)"
+	@echo "make test-prod  the production job: dist installed, behind nginx with TLS, walked through"
 
 $(VENV)/.created:
 	@PYTHON=$$(scripts/find-python.sh) || exit 1; \
@@ -89,4 +91,17 @@ bench-reports: $(VENV)/.installed-dev
 	$(PY) scripts/bench_reports.py $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) staticfiles .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) staticfiles .pytest_cache .mypy_cache .ruff_cache dist build polku.egg-info
+
+# A wheel and an sdist in dist/ (templates, static files, compiled catalogues included).
+dist: $(VENV)/.installed-dev messages
+	rm -rf dist build polku.egg-info
+	$(PY) -m build --outdir dist . >/dev/null
+	@ls dist
+
+# The production job: install dist/ into a fresh venv as docs/deploy.md says, run two
+# instances + worker + scheduler on PostgreSQL + Redis behind nginx with TLS, walk through it
+# in Chromium; check --deploy, backup/restore, upgrade from the previous release.
+test-prod: dist
+	@scripts/ensure-chromium.sh
+	POLKU_PROD_TESTS=1 POLKU_DIST=dist $(VENV)/bin/pytest tests/prod $(PYTEST_ARGS)

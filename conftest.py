@@ -10,6 +10,10 @@ import os
 import pytest
 
 DEFAULT_POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/test"
+
+# The production job's tests install the built wheel and start a whole site; they run only in
+# `make test-prod` (POLKU_PROD_TESTS=1), not in `make test`.
+collect_ignore = [] if os.environ.get("POLKU_PROD_TESTS") == "1" else ["tests/prod"]
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 
 

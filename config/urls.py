@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from django.views.i18n import set_language
@@ -15,3 +16,6 @@ urlpatterns = [
     path("", include("polku.reports.urls")),
     path("", include("polku.juries.urls")),
 ]
+
+if settings.POLKU_OIDC_ENABLED:  # staff sign-in through the organisation's identity provider
+    urlpatterns.append(path("oidc/", include("mozilla_django_oidc.urls")))

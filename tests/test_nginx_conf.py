@@ -31,7 +31,7 @@ def test_every_proxied_location_sets_host_forwarded_for_and_proto():
     import re
 
     blocks = re.split(r"\n    location ", text)[1:]
-    assert len(blocks) == 5
+    assert len(blocks) == 6
     for block in blocks:
         if "proxy_pass" not in block:
             continue
@@ -70,3 +70,36 @@ def test_nginx_accepts_the_site_with_tls(tmp_path):
     done = subprocess.run([NGINX, "-t", "-p", str(tmp_path / "tls"), "-c", str(main)],
                           capture_output=True, text=True, check=False)  # fmt: skip
     assert done.returncode == 0, done.stderr
+
+
+def test_with_tls_plain_http_only_redirects_and_static_files_get_hsts():
+    site = render(listen="127.0.0.1:8446", instances=["127.0.0.1:8141"], static_root="/srv/s",
+                  tls_cert="/c.pem", tls_key="/k.pem", tls_listen="127.0.0.1:8445")  # fmt: skip
+    main, redirect = site.split("\nserver {")[1:]
+    listens = [line.split("#")[0].strip() for line in main.splitlines() if "listen " in line]
+    assert listens == ["listen 127.0.0.1:8445 ssl http2;"]  # no plain listen in the app server
+    assert [line.split("#")[0].strip() for line in redirect.strip().splitlines()] == [
+        "",  # the opening brace's own comment
+        "listen 127.0.0.1:8446;",
+        "server_name polku.example.org;",
+        "access_log /var/log/nginx/polku.access.log polku_redacted;",
+        "return 301 https://$host:8445$request_uri;",
+        "}",
+    ]
+    static = main.split("location /static/ {")[1].split("}")[0]
+    assert (
+        'add_header Strict-Transport-Security "max-age=31536000; includeSubDomains; preload" always;'
+        in static
+    )
+    # the deployed file: port 80 redirects to https://$host (443), both address families
+    deployed = SITE.read_text().split("\nserver {")[2]
+    assert "listen 80;  # polku:redirect polku:listen" in deployed
+    assert "listen [::]:80;  # polku:redirect" in deployed
+    assert "return 301 https://$host$request_uri;" in deployed
+
+
+def test_metrics_are_not_served_through_the_proxy_and_the_access_log_is_redacted():
+    text = SITE.read_text()
+    assert "location = /metrics {\n        return 404;\n    }" in text
+    assert "log_format polku_redacted" in text
+    assert '"$request_method $polku_log_uri"' in text  # never $request / $request_uri

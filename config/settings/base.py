@@ -158,7 +158,7 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
-MEDIA_ROOT = BASE_DIR / "media"
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT") or BASE_DIR / "media")
 MEDIA_URL = "media/"
 
 # Strict CSP: our own origin only; inline scripts need the per-request nonce.
@@ -224,3 +224,44 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": "WARNING"},
     "loggers": {"polku": {"handlers": ["console"], "level": "INFO", "propagate": False}},
 }
+
+# -- staff sign-in through the organisation's identity provider (OpenID Connect) --------------
+# Off unless OIDC_CLIENT_ID is set; every variable is explained in deploy/polku.env.
+OIDC_RP_CLIENT_ID = os.environ.get("OIDC_CLIENT_ID", "")
+POLKU_OIDC_ENABLED = bool(OIDC_RP_CLIENT_ID)
+POLKU_OIDC_LABEL = os.environ.get("OIDC_LABEL", "")
+if POLKU_OIDC_ENABLED:
+    from django.core.exceptions import ImproperlyConfigured
+
+    _missing = [
+        name
+        for name in (
+            "OIDC_CLIENT_SECRET",
+            "OIDC_AUTHORIZATION_ENDPOINT",
+            "OIDC_TOKEN_ENDPOINT",
+            "OIDC_USERINFO_ENDPOINT",
+            "OIDC_JWKS_ENDPOINT",
+        )
+        if not os.environ.get(name)
+    ]
+    if _missing:
+        raise ImproperlyConfigured(
+            "OIDC_CLIENT_ID is set, so sign-in through the identity provider is on; "
+            "also set " + ", ".join(_missing) + "."
+        )
+    INSTALLED_APPS.append("mozilla_django_oidc")
+    AUTHENTICATION_BACKENDS = [
+        *globals().get("AUTHENTICATION_BACKENDS", ["django.contrib.auth.backends.ModelBackend"]),
+        "polku.accounts.oidc.StaffOIDCBackend",
+    ]
+    OIDC_RP_CLIENT_SECRET = os.environ["OIDC_CLIENT_SECRET"]
+    OIDC_OP_AUTHORIZATION_ENDPOINT = os.environ["OIDC_AUTHORIZATION_ENDPOINT"]
+    OIDC_OP_TOKEN_ENDPOINT = os.environ["OIDC_TOKEN_ENDPOINT"]
+    OIDC_OP_USER_ENDPOINT = os.environ["OIDC_USERINFO_ENDPOINT"]
+    OIDC_OP_JWKS_ENDPOINT = os.environ["OIDC_JWKS_ENDPOINT"]
+    OIDC_RP_SIGN_ALGO = os.environ.get("OIDC_SIGN_ALGO", "RS256")
+    OIDC_RP_SCOPES = os.environ.get("OIDC_SCOPES", "openid email profile")
+    OIDC_CREATE_USER = False
+    OIDC_USE_NONCE = True
+    OIDC_TIMEOUT = 10
+    LOGIN_REDIRECT_URL_FAILURE = "/accounts/login/?sso=failed"

@@ -14,7 +14,7 @@ from polku import __version__
 from polku.core.logs import logging_config, sentry_init
 
 from .base import *  # noqa: F403
-from .base import env_list, mailer_config
+from .base import REDIS_URL, env_list, mailer_config
 from .safety import (
     base_url_checked,
     debug_refused,
@@ -50,6 +50,11 @@ SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 LANGUAGE_COOKIE_SECURE = True
 SESSION_COOKIE_AGE = int(os.environ.get("POLKU_SESSION_AGE", str(14 * 24 * 3600)))
+
+# nginx runs on this host and sets X-Forwarded-For itself: believe it from loopback only.
+POLKU_TRUSTED_PROXIES = env_list("POLKU_TRUSTED_PROXIES", "127.0.0.1,::1")
+# Several instances share their rate-limit counters through Redis when there is one.
+POLKU_RATELIMIT_STORAGE = os.environ.get("POLKU_RATELIMIT_STORAGE") or REDIS_URL or "memory://"
 
 # Files live outside the installed code (a wheel installs into site-packages).
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", "/var/lib/polku/static"))

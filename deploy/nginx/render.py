@@ -8,6 +8,11 @@ script changes:
 * ``polku:listen`` — the plain-HTTP listen address (``--listen``);
 * ``polku:tls`` — TLS lines: kept with ``--tls-cert``/``--tls-key`` (and ``--tls-listen``),
   dropped without them;
+* ``polku:redirect`` — the plain-HTTP server that redirects to https: kept with TLS (on
+  ``--listen``; ``polku:https`` gets the TLS port), dropped without;
+* ``polku:plain`` — the main server's own plain-HTTP listen line, commented out in the deployed
+  file: switched on without TLS (tests and benchmarks over plain HTTP);
+* ``polku:log`` — the redacted access log, written into ``--prefix`` there;
 * ``polku:static`` — the collected static files (``--static-root``).
 
 ``--prefix DIR`` also writes ``DIR/nginx.conf``, a whole nginx configuration (pid file, logs
@@ -52,25 +57,35 @@ def render(
         raise ValueError("at least one instance")
     out: list[str] = []
     for line in SITE.read_text().splitlines():
-        if "# polku:instance" in line:
+        if "polku:instance" in line:
             if instances:
                 indent = line[: len(line) - len(line.lstrip())]
                 rest = re.sub(r"^\s*server\s+\S+", "", line)
                 out += [f"{indent}server {address}{rest}" for address in instances]
                 instances = []
             continue
-        if "# polku:tls" in line:
-            if not (tls_cert and tls_key):
+        tls = bool(tls_cert and tls_key)
+        if "polku:redirect" in line and not tls:
+            continue  # without TLS there is nothing to redirect to
+        if "polku:plain" in line:
+            if tls:
+                continue  # with TLS, plain HTTP only redirects (the server below)
+            line = re.sub(r"^(\s*)# (listen )", r"\1\2", line)
+        if line.lstrip().startswith("listen [::]") and (tls_listen or listen != "80"):
+            continue  # a test's own addresses: IPv4 loopback only
+        if "polku:https" in line and tls_listen and not tls_listen.endswith(":443"):
+            port = tls_listen.rsplit(":", 1)[-1]
+            line = line.replace("https://$host$request_uri", f"https://$host:{port}$request_uri")
+        if "polku:tls" in line:
+            if not tls:
                 continue
             line = line.replace("/etc/ssl/polku/fullchain.pem", tls_cert)
             line = line.replace("/etc/ssl/polku/privkey.pem", tls_key)
-            if tls_listen and line.lstrip().startswith("listen [::]"):
-                continue
             if tls_listen:
                 line = re.sub(r"listen \d+", f"listen {tls_listen}", line)
-        if "# polku:listen" in line:
+        if "polku:listen" in line:
             line = re.sub(r"listen \S+;", f"listen {listen};", line)
-        if "# polku:static" in line:
+        if "polku:static" in line:
             line = re.sub(r"alias \S+;", f"alias {static_root.rstrip('/')}/;", line)
         if server_name and line.strip().startswith("server_name "):
             line = re.sub(r"server_name [^;]+;", f"server_name {server_name};", line)
@@ -108,6 +123,7 @@ http {{
 def write_prefix(prefix: Path, site: str, *, workers: int = 1) -> Path:
     """A self-contained nginx configuration in ``prefix``; returns the main file."""
     prefix.mkdir(parents=True, exist_ok=True)
+    site = site.replace("/var/log/nginx/polku.access.log", f"{prefix}/access.log")
     (prefix / "polku.conf").write_text(site)
     # nginx started as root runs its workers as "nobody" unless told otherwise; they must read
     # the static files the calling user owns
@@ -127,13 +143,15 @@ class Nginx:
     """nginx in front of the instances, in its own prefix directory (tests, benchmark)."""
 
     def __init__(self, prefix: Path, *, listen_port: int, instances: list[str],
-                 static_root: str, workers: int = 1) -> None:  # fmt: skip
+                 static_root: str, workers: int = 1, site: str = "") -> None:  # fmt: skip
+        """``site``: an already rendered site file (e.g. with TLS); ``listen_port`` is then the
+        port start() waits for."""
         self.prefix = Path(prefix)
         self.port = listen_port
         self.conf = write_prefix(
             self.prefix,
-            render(listen=f"127.0.0.1:{listen_port}", instances=instances,
-                   static_root=static_root, server_name="127.0.0.1 localhost"),
+            site or render(listen=f"127.0.0.1:{listen_port}", instances=instances,
+                           static_root=static_root, server_name="127.0.0.1 localhost"),
             workers=workers,
         )  # fmt: skip
         self.proc: subprocess.Popen | None = None

@@ -9,8 +9,10 @@ class ExperimentsConfig(AppConfig):
         from polku.core import scheduler
         from polku.core.demo import DEMO_EXTENSIONS
         from polku.experiments.demo import load_experiments_demo
-        from polku.experiments.services import reminders_schedule_due
+        from polku.experiments.services import checkin_links_purge_for_path, reminders_schedule_due
+        from polku.organisations import retention
 
         if load_experiments_demo not in DEMO_EXTENSIONS:
             DEMO_EXTENSIONS.append(load_experiments_demo)
         scheduler.register("experiments.reminders", reminders_schedule_due, every_seconds=900)
+        retention.register("checkin_links", checkin_links_purge_for_path)

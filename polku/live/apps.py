@@ -9,6 +9,8 @@ class LiveConfig(AppConfig):
     def ready(self) -> None:
         from polku.live.engine.closing import day_close_activities
         from polku.live.engine.rooms import staff_access_changed
+        from polku.live.services import participants_purge_for_path
+        from polku.organisations import retention
         from polku.organisations.hooks import membership_changed
         from polku.workshops.hooks import day_closed
 
@@ -19,3 +21,4 @@ class LiveConfig(AppConfig):
             run=day_close_activities,
         )
         membership_changed.register(staff_access_changed)
+        retention.register("participants", participants_purge_for_path)

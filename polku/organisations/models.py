@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -13,6 +14,15 @@ class Organisation(TimeStampedModel):
     name = models.CharField(_("name"), max_length=200)
     slug = models.SlugField(_("short name"), max_length=60, unique=True)
     description = models.TextField(_("description"), blank=True)
+    retention_days = models.PositiveSmallIntegerField(
+        _("keep participant data for (days after a path ends)"),
+        default=365,
+        validators=[MinValueValidator(30), MaxValueValidator(3650)],
+        help_text=_(
+            "Participant tokens, opted-in return codes and check-in links of a path are "
+            "deleted this many days after the path (and its follow-up) ends."
+        ),
+    )
 
     class Meta:
         ordering = ["name"]
@@ -133,3 +143,26 @@ class Invitation(TimeStampedModel):
             and self.revoked_at is None
             and self.expires_at > timezone.now()
         )
+
+
+class LogEntry(models.Model):
+    """The organisation's log: what the system did to its data (e.g. data retention)."""
+
+    class Kind(models.TextChoices):
+        RETENTION = "retention", _("participant data deleted")
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="log")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    path = models.ForeignKey(
+        "paths.Path", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    data = models.JSONField(default=dict)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("log entry")
+        verbose_name_plural = _("log entries")
+
+    def __str__(self) -> str:
+        return f"{self.organisation_id} {self.kind} {self.created_at:%Y-%m-%d}"

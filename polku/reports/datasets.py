@@ -51,6 +51,7 @@ EXCLUDED_MODELS: dict[str, str] = {
         "exported; their outcomes are in activity_results and participation"
     ),
     "juries.LotteryRun": "solver runs (inputs and outputs of the computation); the draws are exported",
+    "organisations.LogEntry": "what the system did to the data (retention runs), no content",
 }
 
 

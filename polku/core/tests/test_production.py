@@ -20,7 +20,8 @@ PROD_ENV = {
 ENV_NAMES = [
     "SECRET_KEY", "DEBUG", "POLKU_BASE_URL", "ALLOWED_HOSTS", "EMAIL_URL", "SENTRY_DSN",
     "POLKU_HSTS_SECONDS", "POLKU_HSTS_SUBDOMAINS", "POLKU_HSTS_PRELOAD", "STATIC_ROOT",
-    "MEDIA_ROOT", "CSRF_TRUSTED_ORIGINS",
+    "MEDIA_ROOT", "CSRF_TRUSTED_ORIGINS", "REDIS_URL", "POLKU_TRUSTED_PROXIES",
+    "POLKU_RATELIMIT_STORAGE",
 ]  # fmt: skip
 
 
@@ -127,6 +128,8 @@ def test_production_settings_module(monkeypatch):
     assert prod.LOGGING["handlers"]["stdout"]["formatter"] == "json"
     assert prod.LOGGING["handlers"]["stdout"]["filters"] == ["redact"]
     assert prod.SENTRY_DSN == ""  # error reporting is off unless configured
+    assert prod.POLKU_TRUSTED_PROXIES == ["127.0.0.1", "::1"]  # nginx on this host
+    assert prod.POLKU_RATELIMIT_STORAGE == "memory://"  # no REDIS_URL in this environment
 
 
 def test_production_refuses_to_start_with_debug_or_without_a_key(monkeypatch):

@@ -81,6 +81,16 @@ class RedisBridge:
         except Exception:
             log.exception("publishing to Redis failed")
 
+    async def publish_reload(self, day_id: int) -> None:
+        """Ask the other instances to rebuild this room from the database."""
+        self._ensure()
+        try:
+            await self.redis.publish(
+                self.channel(day_id), orjson.dumps({"o": INSTANCE_ID, "reload": True})
+            )
+        except Exception:
+            log.exception("publishing to Redis failed")
+
     async def _read(self) -> None:
         while True:
             try:
@@ -97,7 +107,11 @@ class RedisBridge:
             payload = orjson.loads(message["data"])
             if room is None or payload.get("o") == INSTANCE_ID:
                 continue
-            await room.apply_remote(payload["rows"])
+            if payload.get("reload"):
+                await room.settle()
+                await room.reload()
+            else:
+                await room.apply_remote(payload["rows"])
 
 
 bridge: RedisBridge | None = RedisBridge(settings.REDIS_URL) if settings.REDIS_URL else None

@@ -20,7 +20,7 @@ from polku.activities.models import ActivityResult
 from polku.live import selectors, services
 from polku.live.engine import bridge as bridge_mod
 from polku.live.engine.room import STILL_OPEN, Room
-from polku.live.engine.rooms import room_reload, rooms
+from polku.live.engine.rooms import room_reload
 from polku.live.engine.slots import PLAIN, Slot
 from polku.workshops.models import AgendaSlot, WorkshopDay
 
@@ -30,8 +30,7 @@ log = logging.getLogger("polku.live")
 def _settle(code: str) -> None:
     """This process's room (if loaded) stores what it acknowledged and the results it is
     saving, and rebuilds itself: with the day closed, phones can no longer send."""
-    if code in rooms:
-        async_to_sync(room_reload)(code)
+    async_to_sync(room_reload)(code)  # here, and (with Redis) on every other instance
 
 
 def _fold(code: str) -> Room | None:

@@ -8,6 +8,7 @@ import time
 from asgiref.sync import async_to_sync
 
 from polku.live.engine import bridge as bridge_mod
+from polku.live.engine.db import run_db
 from polku.live.engine.room import Room
 
 UNLOAD_AFTER = 120.0
@@ -50,6 +51,19 @@ async def room_reload(code: str) -> None:
     if room is not None:
         await room.settle()
         await room.reload()
+    if bridge_mod.bridge is not None:
+        # every other instance with this room loaded rebuilds it too (e.g. the day was just
+        # opened for participants: without this, phones reaching another instance were
+        # refused as "not open" until that instance reloaded by itself)
+        day_id = room.day_id if room is not None else await run_db(_day_id, code=code.upper())
+        if day_id is not None:
+            await bridge_mod.bridge.publish_reload(day_id)
+
+
+def _day_id(*, code: str) -> int | None:
+    from polku.workshops.models import WorkshopDay
+
+    return WorkshopDay.objects.filter(join_code=code).values_list("pk", flat=True).first()
 
 
 async def _reap() -> None:

@@ -9,6 +9,7 @@ from polku.juries.models import FollowUpAction, JuryMember, Recommendation, Resp
 from polku.juries.tests.factories import drawn_jury
 from polku.live.models import LiveEvent, Participant
 from polku.organisations.models import Invitation
+from polku.organisations.models import LogEntry as OrganisationLogEntry
 from polku.reports import services
 from polku.reports.models import ReportJob
 from polku.reports.tenant import tenant_models, tenant_rows
@@ -69,6 +70,7 @@ def populate(org):
     MembershipFactory(organisation=org, role="coordinator")
     services.share_link_create(path=path, label="Hallitus", sections=["goal"])
     ReportJob.objects.create(path=path, status="done", pdf=b"%PDF")
+    OrganisationLogEntry.objects.create(organisation=org, kind="retention", path=path)
     services.workshop_summary_generate(workshop_day=day)
     return world["org"]
 

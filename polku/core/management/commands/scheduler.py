@@ -1,9 +1,12 @@
+import logging
 import time
 
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
 from polku.core import scheduler
+
+logger = logging.getLogger("polku.scheduler")
 
 
 class Command(BaseCommand):
@@ -20,7 +23,7 @@ class Command(BaseCommand):
             names = scheduler.run_due()
             self.stdout.write("ran: " + ", ".join(names))
             return
-        self.stdout.write("scheduler: " + ", ".join(sorted(scheduler.JOBS)))
+        logger.info("scheduler started: %s", ", ".join(sorted(scheduler.JOBS)))
         while True:
             close_old_connections()
             scheduler.run_due()
