@@ -1,6 +1,9 @@
 from django import forms
+from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import password_validation
 from django.utils.translation import gettext_lazy as _
+
+from polku.accounts import services
 
 
 class AcceptInvitationSignupForm(forms.Form):
@@ -28,3 +31,17 @@ class AcceptInvitationSignupForm(forms.Form):
             except forms.ValidationError as exc:
                 self.add_error("password1", exc)
         return data
+
+
+class PasswordResetForm(auth_forms.PasswordResetForm):
+    """Django's form; the email goes through our task queue, built at send time."""
+
+    email = forms.EmailField(
+        label=_("Email"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
+    )
+
+    def save(self, **kwargs: object) -> None:  # type: ignore[override]
+        email = self.cleaned_data["email"]
+        services.password_reset_request(email=email, users=list(self.get_users(email)))

@@ -1,7 +1,8 @@
 """Named rate limits on top of the ``limits`` library (sliding-window counters).
 
-Each limit has a name and a limit string in ``settings.POLKU_RATE_LIMITS`` (for example
-``"30/minute;200/hour"``); callers give the keys (an address, an account, a room):
+Each limit has a name and a limit string (``DEFAULT_LIMITS`` below; a deployment replaces any
+of them in ``settings.POLKU_RATE_LIMITS``), e.g. ``"30/minute;200/hour"``; callers give the
+keys (an address, an account, a room):
 
     if not ratelimit.hit("login.address", client_ip(request)):
         ...  # answer 429
@@ -28,16 +29,29 @@ from limits.strategies import SlidingWindowCounterRateLimiter
 __all__ = ["clear", "hit", "local_hit", "local_test", "reset", "test"]
 
 
+DEFAULT_LIMITS: dict[str, str] = {
+    # every log-in POST from one address (each costs a password hash)
+    "login.address": "30/minute;300/hour",
+    # failed log-ins of one account from any address; a password reset clears it
+    "login.account": "20/15 minutes",
+    "password_reset.address": "10/hour",
+    "password_reset.account": "3/hour",
+    # wrong join codes from one address (a hall behind one NAT mistypes too)
+    "live.lookup_miss": "120/minute;1000/hour",
+    # anonymous uploads (the jury lottery-file check) from one address
+    "upload.address": "10/minute;60/hour",
+}
+
+
 @cache
 def _items(name: str, spec: str) -> tuple[RateLimitItem, ...]:
     return tuple(parse_many(spec))
 
 
 def _limits(name: str) -> tuple[RateLimitItem, ...]:
-    try:
-        spec = settings.POLKU_RATE_LIMITS[name]
-    except KeyError:
-        raise ValueError(f"unknown rate limit {name!r}") from None
+    spec = settings.POLKU_RATE_LIMITS.get(name) or DEFAULT_LIMITS.get(name)
+    if spec is None:
+        raise ValueError(f"unknown rate limit {name!r}")
     return _items(name, spec)
 
 
@@ -48,7 +62,8 @@ _local = SlidingWindowCounterRateLimiter(MemoryStorage())
 def _shared_limiter() -> SlidingWindowCounterRateLimiter:
     global _shared
     if _shared is None:
-        storage: Storage = storage_from_string(settings.POLKU_RATELIMIT_STORAGE)
+        storage = storage_from_string(settings.POLKU_RATELIMIT_STORAGE)
+        assert isinstance(storage, Storage), "POLKU_RATELIMIT_STORAGE must be a sync storage"
         _shared = SlidingWindowCounterRateLimiter(storage)
     return _shared
 

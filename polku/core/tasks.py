@@ -1,12 +1,13 @@
-"""Background tasks shared by all apps (run by `manage.py db_worker`)."""
+"""Background tasks shared by all apps (run by `manage.py db_worker`).
 
-from django.core.mail import EmailMessage
+``send_email`` lives beside its registry in ``polku.core.email``.
+"""
+
 from django.tasks import task
 
+from polku.core.email import send_email
 
-@task()
-def send_email(*, subject: str, body: str, to: list[str]) -> int:
-    return EmailMessage(subject=subject, body=body, to=to).send()
+__all__ = ["send_email", "worker_heartbeat"]
 
 
 @task()

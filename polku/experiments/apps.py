@@ -8,10 +8,15 @@ class ExperimentsConfig(AppConfig):
     def ready(self) -> None:
         from polku.core import scheduler
         from polku.core.demo import DEMO_EXTENSIONS
+        from polku.core.email import email_kinds
+        from polku.experiments import emails
         from polku.experiments.demo import load_experiments_demo
         from polku.experiments.services import checkin_links_purge_for_path, reminders_schedule_due
         from polku.organisations import retention
 
+        email_kinds.register("experiments.adopted", emails.adopted_email)
+        email_kinds.register("experiments.support_needed", emails.support_needed_email)
+        email_kinds.register("experiments.checkin_link", emails.checkin_link_email)
         if load_experiments_demo not in DEMO_EXTENSIONS:
             DEMO_EXTENSIONS.append(load_experiments_demo)
         scheduler.register("experiments.reminders", reminders_schedule_due, every_seconds=900)

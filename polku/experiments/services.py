@@ -442,22 +442,7 @@ def experiment_adopt(
         _log(copy, LogEntry.Kind.CREATED, original.title, actor=actor)
         _log(original, LogEntry.Kind.ADOPTED, unit_name, actor=actor)
         if original.contact_email:
-            email_enqueue_on_commit(
-                to=[original.contact_email],
-                subject=_("%(unit)s is copying your experiment") % {"unit": unit_name},
-                template="experiments/email/adopted.txt",
-                context={
-                    "original": original,
-                    "copy": copy,
-                    "unit": unit,
-                    "url": settings.POLKU_BASE_URL
-                    + reverse(
-                        "experiments:detail",
-                        args=[path.organisation.slug, path.pk, copy.pk],
-                    ),
-                },
-                language=original.contact_language,
-            )
+            email_enqueue_on_commit(kind="experiments.adopted", copy=copy.pk)
     return copy
 
 
@@ -562,23 +547,8 @@ def checkin_submit(
             if needs_support:
                 _log(experiment, LogEntry.Kind.SUPPORT, support_request.strip(), actor=submitted_by)
                 path = experiment.path
-                recipients = _facilitator_emails(path)
-                if recipients:
-                    email_enqueue_on_commit(
-                        to=recipients,
-                        subject=_("Support requested: %(title)s") % {"title": experiment.title},
-                        template="experiments/email/support_needed.txt",
-                        context={
-                            "experiment": experiment,
-                            "checkin": checkin,
-                            "url": settings.POLKU_BASE_URL
-                            + reverse(
-                                "experiments:detail",
-                                args=[path.organisation.slug, path.pk, experiment.pk],
-                            ),
-                        },
-                        language="fi",
-                    )
+                if _facilitator_emails(path):
+                    email_enqueue_on_commit(kind="experiments.support_needed", checkin=checkin.pk)
     except IntegrityError:
         # A concurrent submission for the same slot won the race: store once.
         existing = CheckIn.objects.filter(experiment=experiment, slot=slot).first()
@@ -839,25 +809,15 @@ def reminder_send(*, reminder_id: int, now: dt.datetime | None = None) -> str:
     return "sent"
 
 
-def checkin_link_send_now(*, experiment: Experiment, slot: dt.date | None = None) -> CheckInLink:
-    """Email a check-in link now (facilitator's "send link" button)."""
+def checkin_link_send_now(*, experiment: Experiment, slot: dt.date | None = None) -> None:
+    """Email a check-in link now (facilitator's "send link" button). The link and its token
+    are made when the email is sent (experiments.emails), so no token waits in the queue."""
+    if not experiment.contact_email:
+        raise ValidationError(_("The experiment has no contact email."))
     slot = slot or timezone.localdate()
-    with transaction.atomic():
-        link, token = checkin_link_create(experiment=experiment, slot=slot)
-        email_enqueue_on_commit(
-            to=[link.email],
-            subject=_("Check-in: how is %(title)s going?") % {"title": experiment.title},
-            template="experiments/email/reminder.txt",
-            context={
-                "experiment": experiment,
-                "path": experiment.path,
-                "reminder": None,
-                "url": settings.POLKU_BASE_URL + reverse("experiments:checkin_link", args=[token]),
-                "expires_at": link.expires_at,
-            },
-            language=experiment.contact_language or "fi",
-        )
-    return link
+    email_enqueue_on_commit(
+        kind="experiments.checkin_link", experiment=experiment.pk, slot=slot.isoformat()
+    )
 
 
 def open_experiments_q() -> Q:

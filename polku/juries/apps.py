@@ -7,7 +7,10 @@ class JuriesConfig(AppConfig):
 
     def ready(self) -> None:
         from polku.core.demo import DEMO_EXTENSIONS
+        from polku.core.email import email_kinds
         from polku.juries.demo import demo_jury
+        from polku.juries.emails import invitation_email
 
+        email_kinds.register("juries.invitation", invitation_email)
         if demo_jury not in DEMO_EXTENSIONS:
             DEMO_EXTENSIONS.append(demo_jury)

@@ -952,9 +952,10 @@ def lottery_file(*, draw: Draw) -> dict[str, Any]:
 def _member_invite(*, member: JuryMember) -> None:
     if not member.pool_member.email:
         return  # contact data erased: stays "drawn, not invited" for the facilitator to reach
-    token = secrets.token_urlsafe(32)
     path_end = dt.datetime.combine(member.jury.path.ends_on, dt.time(23, 59), tzinfo=dt.UTC)
-    member.token_hash = JuryMember.hash_token(token)
+    # the link's token is minted when the email is sent (juries.emails): nothing usable waits
+    # in the task queue; until then the hash of a token nobody knows
+    member.token_hash = JuryMember.hash_token(secrets.token_urlsafe(32))
     member.token_expires_at = max(
         timezone.now() + dt.timedelta(days=INVITATION_VALID_DAYS), path_end
     )
@@ -963,21 +964,15 @@ def _member_invite(*, member: JuryMember) -> None:
     member.save(
         update_fields=["token_hash", "token_expires_at", "invited_at", "status", "updated_at"]
     )
-    jury = member.jury
-    link = settings.POLKU_BASE_URL + reverse("juries:member", args=[token])
-    email_enqueue_on_commit(
-        to=[member.pool_member.email],
-        subject=_("You were drawn to the organisation jury"),
-        template="juries/email/invitation.txt",
-        context={
-            "jury": jury,
-            "organisation": jury.organisation,
-            "name": member.pool_member.name,
-            "link": link,
-            "sessions": list(jury.sessions.all()),
-            "accept_by": timezone.now() + dt.timedelta(days=INVITATION_VALID_DAYS),
-        },
-    )
+    email_enqueue_on_commit(kind="juries.invitation", member=member.pk)
+
+
+def member_link_mint(*, member: JuryMember) -> str:
+    """A new token for the member's personal link; only its hash is stored."""
+    token = secrets.token_urlsafe(32)
+    member.token_hash = JuryMember.hash_token(token)
+    member.save(update_fields=["token_hash", "updated_at"])
+    return settings.POLKU_BASE_URL + reverse("juries:member", args=[token])
 
 
 def members_invite(*, jury: Jury, actor: User | None) -> int:

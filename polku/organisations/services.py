@@ -308,7 +308,9 @@ def invitation_create(
     invited_by: User,
     unit: Unit | None = None,
     language: str | None = None,
-) -> tuple[Invitation, str]:
+) -> Invitation:
+    """Invite ``email``; the link goes out by email after the commit (the raw token is never
+    stored, also not in the task queue)."""
     email = email.strip().lower()
     if role not in Membership.Role.values:
         raise ValidationError(_("Unknown role."))
@@ -321,7 +323,6 @@ def invitation_create(
         raise ValidationError(_("The unit belongs to another organisation."))
     if organisation.memberships.filter(user__email__iexact=email).exists():
         raise ValidationError(_("%(email)s is already a member.") % {"email": email})
-    token = secrets.token_urlsafe(32)
     with transaction.atomic():
         organisation.invitations.filter(
             email=email, accepted_at__isnull=True, revoked_at__isnull=True
@@ -331,27 +332,27 @@ def invitation_create(
             email=email,
             role=role,
             unit=unit,
-            token_hash=Invitation.hash_token(token),
+            # the link's token is minted when the email is sent (organisations.emails); until
+            # then the hash of a token nobody knows keeps the column unique
+            token_hash=Invitation.hash_token(secrets.token_urlsafe(32)),
             invited_by=invited_by,
             expires_at=timezone.now() + timedelta(days=settings.INVITATION_VALID_DAYS),
         )
-        link = settings.POLKU_BASE_URL + reverse("organisations:invitation_accept", args=[token])
-        with translation.override(language or translation.get_language()):
-            subject = _("Invitation to %(org)s in Polku") % {"org": organisation.name}
         email_enqueue_on_commit(
-            to=[email],
-            subject=subject,
-            template="organisations/email/invitation.txt",
-            context={
-                "invitation": invitation,
-                "link": link,
-                "inviter": invited_by.display_name,
-                "role": invitation.get_role_display(),
-                "days": settings.INVITATION_VALID_DAYS,
-            },
-            language=language,
+            kind="organisations.invitation",
+            invitation=invitation.pk,
+            language=language or translation.get_language() or "fi",
         )
-    return invitation, token
+    return invitation
+
+
+def invitation_link_mint(*, invitation: Invitation) -> str:
+    """A new token for the invitation's link (the previous link stops working); only its hash
+    is stored. Called by the email builder at send time."""
+    token = secrets.token_urlsafe(32)
+    invitation.token_hash = Invitation.hash_token(token)
+    invitation.save(update_fields=["token_hash", "updated_at"])
+    return settings.POLKU_BASE_URL + reverse("organisations:invitation_accept", args=[token])
 
 
 def invitation_revoke(*, invitation: Invitation) -> None:

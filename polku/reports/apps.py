@@ -8,8 +8,11 @@ class ReportsConfig(AppConfig):
 
     def ready(self) -> None:
         from polku.core.demo import DEMO_EXTENSIONS
+        from polku.core.email import email_kinds
         from polku.reports.demo import demo_reports
+        from polku.reports.emails import summary_email
 
+        email_kinds.register("reports.summary", summary_email)
         if demo_reports not in DEMO_EXTENSIONS:
             DEMO_EXTENSIONS.append(demo_reports)
 

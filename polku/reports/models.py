@@ -102,7 +102,8 @@ class WorkshopSummary(TimeStampedModel):
 
     `data` is the snapshot (JSON, counts only: never participants' identities);
     `intro`, `next_steps` and `hidden_sections` are the facilitator's edits.
-    Participants without an account read it through `public_token` (the emailed link).
+    Participants without an account read it through a public link (emailed when it is sent):
+    only the hash of its token is stored; it can be replaced, revoked and may expire.
     """
 
     class Status(models.TextChoices):
@@ -117,7 +118,9 @@ class WorkshopSummary(TimeStampedModel):
     next_steps = models.TextField(_("next steps"), blank=True)
     hidden_sections = models.JSONField(default=list, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
-    public_token = models.CharField(max_length=64, unique=True, default=new_public_token)
+    public_token_hash = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    public_expires_at = models.DateTimeField(_("link expires"), null=True, blank=True)
+    public_revoked_at = models.DateTimeField(null=True, blank=True)
     generated_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)
     sent_to_count = models.PositiveIntegerField(default=0)
@@ -128,3 +131,13 @@ class WorkshopSummary(TimeStampedModel):
 
     def __str__(self) -> str:
         return str(self.workshop_day)
+
+    hash_token = staticmethod(hash_token)
+
+    @property
+    def public_link_open(self) -> bool:
+        return (
+            self.public_token_hash is not None
+            and self.public_revoked_at is None
+            and (self.public_expires_at is None or self.public_expires_at > timezone.now())
+        )

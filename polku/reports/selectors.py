@@ -201,11 +201,18 @@ def report_job_recent(*, path: Path, kind: str = ReportJob.Kind.IMPACT) -> list[
 
 
 def workshop_summary_by_token(*, token: str) -> WorkshopSummary | None:
-    return (
+    """The sent summary whose public link this is, unless revoked or expired."""
+    if not token or len(token) > 100:
+        return None
+    summary = (
         WorkshopSummary.objects.select_related("workshop_day__path__organisation")
-        .filter(public_token=token, status=WorkshopSummary.Status.SENT)
+        .filter(
+            public_token_hash=WorkshopSummary.hash_token(token),
+            status=WorkshopSummary.Status.SENT,
+        )
         .first()
     )
+    return summary if summary is not None and summary.public_link_open else None
 
 
 def unit_contact_emails(*, path: Path) -> list[str]:

@@ -9,14 +9,17 @@ from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.db.models.deletion import ProtectedError, RestrictedError
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from polku.accounts.models import User
+from polku.core.email import email_enqueue_on_commit
 from polku.organisations.models import Organisation
 from polku.paths.models import Path
 from polku.reports import datasets
 from polku.reports.models import ReportJob, ShareLink, WorkshopSummary
+from polku.reports.selectors import unit_contact_emails
+from polku.reports.summary import opted_in_participant_emails
 from polku.reports.tenant import tenant_models, tenant_rows
 from polku.workshops.models import WorkshopDay
 
@@ -231,34 +234,46 @@ def workshop_summary_update(
     return summary
 
 
+def workshop_summary_recipients(*, summary: WorkshopSummary) -> list[str]:
+    """Opted-in participants of the day and the contacts of the path's units."""
+    day = summary.workshop_day
+    return sorted(
+        set(opted_in_participant_emails(workshop_day=day)) | set(unit_contact_emails(path=day.path))
+    )
+
+
 def workshop_summary_send(*, summary: WorkshopSummary, language: str = "fi") -> int:
-    """Email the summary link to opted-in participants and the units' contacts; returns count."""
-    from django.conf import settings
-    from django.urls import reverse
+    """Email the summary link to opted-in participants and the units' contacts; returns count.
 
-    from polku.core.email import email_enqueue_on_commit
-    from polku.reports.selectors import unit_contact_emails
-    from polku.reports.summary import opted_in_participant_emails
-
+    The worker makes a new public link when it sends (the previous one stops working) and
+    emails it to each recipient separately; the task queue holds only the summary's id."""
     day = summary.workshop_day
     if day.status != WorkshopDay.Status.CLOSED:
         raise ValidationError(_("Only the summary of a closed workshop day can be sent."))
-    recipients = sorted(
-        set(opted_in_participant_emails(workshop_day=day)) | set(unit_contact_emails(path=day.path))
-    )
-    url = settings.POLKU_BASE_URL + reverse("reports:summary_public", args=[summary.public_token])
-    with translation.override(language):
-        subject = _("Summary of the workshop day: %(title)s") % {"title": day.title}
-    for email in recipients:  # one message each: recipients never see each other's address
-        email_enqueue_on_commit(
-            to=[email],
-            subject=subject,
-            template="reports/email/summary.txt",
-            context={"day": day, "path": day.path, "url": url, "summary": summary},
-            language=language,
-        )
+    recipients = workshop_summary_recipients(summary=summary)
     summary.status = WorkshopSummary.Status.SENT
     summary.sent_at = timezone.now()
     summary.sent_to_count = len(recipients)
     summary.save(update_fields=["status", "sent_at", "sent_to_count", "updated_at"])
+    email_enqueue_on_commit(kind="reports.summary", summary=summary.pk, language=language)
     return len(recipients)
+
+
+def workshop_summary_link_mint(
+    *, summary: WorkshopSummary, expires_at: dt.datetime | None = None
+) -> str:
+    """A new public link for the summary (the previous one stops working); returns the token,
+    of which only the hash is stored."""
+    token = secrets.token_urlsafe(24)
+    summary.public_token_hash = WorkshopSummary.hash_token(token)
+    summary.public_expires_at = expires_at
+    summary.public_revoked_at = None
+    summary.save(
+        update_fields=["public_token_hash", "public_expires_at", "public_revoked_at", "updated_at"]
+    )
+    return token
+
+
+def workshop_summary_link_revoke(*, summary: WorkshopSummary) -> None:
+    summary.public_revoked_at = timezone.now()
+    summary.save(update_fields=["public_revoked_at", "updated_at"])

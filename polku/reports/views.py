@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
@@ -302,9 +304,22 @@ def summary(request: HttpRequest, pk: int, day_pk: int) -> HttpResponse:
             "hidden_sections": summary_obj.hidden_sections,
         },
     )
+    new_url = ""
     if request.method == "POST":
         action = request.POST.get("action", "save")
-        if action == "regenerate":
+        if action == "link" and summary_obj.status == WorkshopSummary.Status.SENT:
+            days = {"7": 7, "30": 30, "90": 90}.get(request.POST.get("valid_days", ""))
+            expires = timezone.now() + timedelta(days=days) if days else None
+            token = services.workshop_summary_link_mint(summary=summary_obj, expires_at=expires)
+            new_url = request.build_absolute_uri(reverse("reports:summary_public", args=[token]))
+            messages.success(request, _("A new link was made. The previous link no longer works."))
+        elif action == "revoke_link":
+            services.workshop_summary_link_revoke(summary=summary_obj)
+            messages.success(request, _("The link for participants no longer works."))
+            return redirect(
+                "reports:summary", org_slug=path.organisation.slug, pk=path.pk, day_pk=day.pk
+            )
+        elif action == "regenerate":
             services.workshop_summary_generate(workshop_day=day)
             messages.success(request, _("The summary was updated from the workshop's latest data."))
             return redirect(
@@ -326,7 +341,7 @@ def summary(request: HttpRequest, pk: int, day_pk: int) -> HttpResponse:
                 return redirect(
                     "reports:job", org_slug=path.organisation.slug, pk=path.pk, job_pk=report_job.pk
                 )
-        elif form.is_valid():
+        elif action in ("save", "send") and form.is_valid():
             services.workshop_summary_update(summary=summary_obj, **form.cleaned_data)
             if action == "send":
                 count = services.workshop_summary_send(
@@ -345,9 +360,7 @@ def summary(request: HttpRequest, pk: int, day_pk: int) -> HttpResponse:
     context.update(
         {
             "form": form,
-            "public_url": request.build_absolute_uri(
-                reverse("reports:summary_public", args=[summary_obj.public_token])
-            ),
+            "new_url": new_url,
         }
     )
     return render(request, "reports/summary.html", context)

@@ -14,6 +14,7 @@ from polku.core.tests.factories import (
 from polku.organisations.models import Invitation, Membership
 from polku.organisations.selectors import invitation_by_token
 from polku.organisations.services import invitation_accept, invitation_create, organisation_create
+from polku.organisations.tests.helpers import invite
 
 pytestmark = pytest.mark.django_db
 
@@ -30,17 +31,16 @@ def test_organisation_create_makes_creator_facilitator_and_unique_slug():
     assert Membership.objects.get(user=user, organisation=first).role == Membership.Role.FACILITATOR
 
 
-def test_invitation_sends_email_with_link_through_task(django_capture_on_commit_callbacks):
+def test_invitation_sends_email_with_link_through_task():
     org = OrganisationFactory(name="Sydänystävät ry")
     inviter = _member(org, name="Fanni")
-    with django_capture_on_commit_callbacks(execute=True):
-        invitation, token = invitation_create(
-            organisation=org,
-            email="Kalle@Example.org",
-            role="coordinator",
-            invited_by=inviter,
-            language="fi",
-        )
+    invitation, token = invite(
+        organisation=org,
+        email="Kalle@Example.org",
+        role="coordinator",
+        invited_by=inviter,
+        language="fi",
+    )
     assert invitation.email == "kalle@example.org"
     assert invitation.token_hash == Invitation.hash_token(token)
     assert len(mail.outbox) == 1
@@ -75,7 +75,7 @@ def test_invitation_unit_from_other_organisation_rejected():
 def test_accept_creates_membership_with_role_and_unit_once():
     org = OrganisationFactory()
     unit = UnitFactory(organisation=org)
-    invitation, _token = invitation_create(
+    invitation, _token = invite(
         organisation=org,
         email="b@example.org",
         role="unit_contact",
@@ -92,7 +92,7 @@ def test_accept_creates_membership_with_role_and_unit_once():
 
 def test_expired_invitation_cannot_be_accepted():
     org = OrganisationFactory()
-    invitation, token = invitation_create(
+    invitation, token = invite(
         organisation=org, email="c@example.org", role="viewer", invited_by=_member(org)
     )
     with time_machine.travel(dt.datetime.now(dt.UTC) + dt.timedelta(days=15)):
@@ -104,7 +104,7 @@ def test_expired_invitation_cannot_be_accepted():
 
 def test_new_invitation_revokes_the_previous_one():
     org = OrganisationFactory()
-    first, _ = invitation_create(
+    first, _ = invite(
         organisation=org, email="d@example.org", role="viewer", invited_by=_member(org)
     )
     invitation_create(
@@ -139,7 +139,7 @@ def test_nobody_invites_to_a_role_above_their_own(own, invited, allowed):
     org = OrganisationFactory()
     inviter = _member(org, role=own)
     if allowed:
-        invitation, _token = invitation_create(
+        invitation = invitation_create(
             organisation=org, email="uusi@example.org", role=invited, invited_by=inviter
         )
         assert invitation.role == invited

@@ -113,10 +113,10 @@ def test_invitation_accept_flow_creates_account_and_membership(facilitator_clien
     from django.test import Client
 
     client = Client()
-    from polku.organisations.services import invitation_create
+    from polku.organisations.tests.helpers import invite
 
     org = facilitator_client.membership.organisation
-    _, token = invitation_create(
+    _, token = invite(
         organisation=org,
         email="uusi@example.org",
         role="viewer",

@@ -1,8 +1,13 @@
 """Workshop summary: content from the activities' results, counts only, editing and sending."""
 
+import datetime as dt
+import re
+
 import pytest
+import time_machine
 from django.core import mail
 from django.urls import reverse
+from django.utils import timezone
 
 from polku.activities.models import ActivityResult
 from polku.core.tests.factories import AgendaSlotFactory, MembershipFactory, WorkshopDayFactory
@@ -161,8 +166,10 @@ def test_summary_page_edit_and_send_to_unit_contacts(
     recipients = sorted(m.to[0] for m in mail.outbox)
     assert recipients == sorted([contact.email, world["users"]["unit_contact"].email])
     assert all(len(m.to) == 1 for m in mail.outbox)
-    public = reverse("reports:summary_public", args=[summary.public_token])
-    assert public in mail.outbox[0].body
+    token = re.search(r"/summary/([^/\s]+)/", mail.outbox[0].body).group(1)
+    assert all(f"/summary/{token}/" in m.body for m in mail.outbox)  # one link for everyone
+    assert summary.public_token_hash == WorkshopSummary.hash_token(token)
+    public = reverse("reports:summary_public", args=[token])
     assert mail.outbox[0].subject == "Työpajapäivän yhteenveto: Vuosikokouksen työpaja"
     html = client.get(public).content.decode()
     assert "Kiitos!" in html and "Rekrytointi" in html
@@ -171,11 +178,46 @@ def test_summary_page_edit_and_send_to_unit_contacts(
 
 def test_public_summary_needs_a_sent_summary(client, world):
     summary = services.workshop_summary_generate(workshop_day=world["day"])
-    assert (
-        client.get(reverse("reports:summary_public", args=[summary.public_token])).status_code
-        == 404
-    )
+    token = services.workshop_summary_link_mint(summary=summary)
+    assert client.get(reverse("reports:summary_public", args=[token])).status_code == 404
     assert client.get(reverse("reports:summary_public", args=["nope"])).status_code == 404
+
+
+def test_the_public_summary_link_is_hashed_revocable_and_may_expire(client, world):
+    summary = services.workshop_summary_generate(workshop_day=world["day"])
+    summary.status = WorkshopSummary.Status.SENT
+    summary.save()
+    token = services.workshop_summary_link_mint(summary=summary)
+    url = reverse("reports:summary_public", args=[token])
+    assert token not in str(WorkshopSummary.objects.filter(pk=summary.pk).values().get())
+    assert client.get(url).status_code == 200
+    services.workshop_summary_link_revoke(summary=summary)
+    assert client.get(url).status_code == 404
+    week = services.workshop_summary_link_mint(
+        summary=summary, expires_at=timezone.now() + dt.timedelta(days=7)
+    )
+    later = reverse("reports:summary_public", args=[week])
+    assert client.get(url).status_code == 404  # the new link replaced the old one
+    assert client.get(later).status_code == 200
+    with time_machine.travel(timezone.now() + dt.timedelta(days=8)):
+        assert client.get(later).status_code == 404
+
+
+def test_the_facilitator_makes_a_new_link_shown_once(client, world):
+    summary = services.workshop_summary_generate(workshop_day=world["day"])
+    summary.status = WorkshopSummary.Status.SENT
+    summary.save()
+    client.force_login(world["users"]["facilitator"])
+    url = reverse("reports:summary", args=["nuoret", world["path"].pk, world["day"].pk])
+    page = client.post(url, {"action": "link", "valid_days": "30"}).content.decode()
+    token = re.search(r'value="[^"]*/summary/([^/"]+)/"', page).group(1)
+    summary.refresh_from_db()
+    assert summary.public_token_hash == WorkshopSummary.hash_token(token)
+    assert summary.public_expires_at.date() == (timezone.now() + dt.timedelta(days=30)).date()
+    assert token not in client.get(url).content.decode()  # shown only once
+    client.post(url, {"action": "revoke_link"})
+    summary.refresh_from_db()
+    assert summary.public_link_open is False
 
 
 def test_summary_of_an_open_day_is_not_made(client, world):
