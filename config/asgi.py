@@ -1,4 +1,5 @@
-"""ASGI entry point: HTTP through Django, websockets through Channels (see config/routing.py)."""
+"""ASGI entry point: HTTP through Django (the phone's join page and static files answered
+before it, polku/live/phone_http.py), websockets through Channels (see config/routing.py)."""
 
 import os
 
@@ -19,10 +20,12 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 from channels.sessions import CookieMiddleware  # noqa: E402
 
 from config.routing import websocket_urlpatterns  # noqa: E402
+from polku.live.phone_http import phone_http  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        # the join page and static files without a per-request thread (polku/live/phone_http.py)
+        "http": phone_http(django_asgi_app),
         "websocket": AllowedHostsOriginValidator(
             CookieMiddleware(URLRouter(websocket_urlpatterns))
         ),

@@ -1,23 +1,48 @@
 #!/usr/bin/env python
-"""Live-room benchmark: N simulated phones against a real server, as `make run` serves it.
+"""Live-room benchmark: a hall of phones joins at once, then works, against real servers.
 
-Starts uvicorn (as scripts/serve.sh does) on a free port with a fresh SQLite file in a temp
-dir, creates a live workshop day (topics → dot_vote), then from THIS process drives N phones
-through the real join flow (GET /j/<code>/ for the cookie, websocket, join) and protocol:
-each phone submits 1 topic, then casts 5 dots, spread over ~--duration seconds. One presenter
-socket records snapshots; latency = input sent → first presenter snapshot whose ``seq``
-includes it. Last line:
+Every run starts its own servers on fresh databases and drives them from a **separate load
+process** that behaves like phones: each phone GETs the join page and its style sheets and
+script (one keep-alive connection, as a browser), opens the websocket offering
+permessage-deflate (as browsers do), keeps the participant cookie of the handshake, joins, and
+retries a failed page load or handshake with jittered back-off.
 
-live: participants=N inputs=I acked=A stored=S lost=L p50_ms=… p95_ms=… p99_ms=… server_rss_mb=…
+Phases (per run):
 
-lost = acknowledged inputs missing from the database (must be 0).
+1. **join storm** — ``--participants`` phones arrive at ``--join-rate`` per second. Reported:
+   join time (arrival → welcome), join-page load, websocket open, failures by cause (HTTP
+   5xx, resets, timeouts), retries, and when the last phone was in.
+2. **inputs** (``--duration`` s, 0 = none) — the facilitator opens topics, every phone sends 1
+   topic, then the dot vote opens and every phone casts 5 dots. Latency is input sent → the
+   presenter screen showing it (the k-th acknowledged input counts as shown once the screen's
+   card/dot count reaches k: exact for a FIFO room, and the same measure for one process, two
+   processes and two instances). lost = acknowledged inputs missing from the database.
+
+Targets (``--target``, several allowed, each run ``--runs`` times per participant count):
+
+* ``bare``     — scripts/bench_bare.py: the same URLs and frames without Django (the baseline);
+* ``polku``    — the embedded default: SQLite, no Redis, ``--processes`` uvicorn worker
+  processes (1 and 2 by default), as scripts/serve.sh runs it;
+* ``scaleout`` — two instances on PostgreSQL + Redis behind nginx (deploy/nginx/polku.conf);
+  a presenter screen on each instance.
+
+The machine load (``uptime``) is printed before and during every run; a run that started with
+the load above the number of cores is marked ``HEAVY-OUTSIDE-LOAD``. Medians over the runs and
+ratios to the bare server end the report. Examples:
+
+    make bench-live                                           # 1,000 phones, bare + 1 and 2 processes
+    make bench-live BENCH_ARGS="--participants 1000,3000,5000 --runs 3"
+    make bench-live BENCH_ARGS="--target scaleout --participants 2000"
+
+``add_arguments``/``SERVER_ENV_HOOKS`` let other features add their own switches (the server
+environment of a run can be extended without touching the phases).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import bisect
+import contextlib
 import json
 import os
 import random
@@ -25,29 +50,32 @@ import resource
 import shutil
 import socket
 import sqlite3
+import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
+PY = str(ROOT / ".venv" / "bin" / "python") if (ROOT / ".venv").exists() else sys.executable
+CPUS = os.cpu_count() or 1
+TICKS = os.sysconf("SC_CLK_TCK")
 
-from polku.live import identity  # noqa: E402
-from polku.live.simclient import Phone, page_cookie  # noqa: E402
+# functions (args, env) -> None that may add to a server's environment (other benchmarks'
+# switches, e.g. an activity feature under test)
+SERVER_ENV_HOOKS: list[Callable[[argparse.Namespace, dict[str, str]], None]] = []
 
 
+# -- helpers -------------------------------------------------------------------------------
 def free_port() -> int:
-    for port in range(8100, 8200):
-        with socket.socket() as s:
-            try:
-                s.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise SystemExit("no free port in 8100-8199")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def raise_nofile() -> int:
@@ -57,34 +85,6 @@ def raise_nofile() -> int:
     return target
 
 
-def rss_mb(pid: int) -> tuple[float, float]:
-    """(current, peak) resident set size of the server process in MB."""
-    cur = peak = 0.0
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                cur = int(line.split()[1]) / 1024
-            elif line.startswith("VmHWM:"):
-                peak = int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return cur, peak
-
-
-def page_weight(port: int, code: str) -> tuple[int, int]:
-    """(raw, gzip) bytes of the participant page with its CSS and JS, as a phone loads it."""
-    import gzip
-    import re
-    import urllib.request
-
-    base = f"http://127.0.0.1:{port}"
-    html = urllib.request.urlopen(f"{base}/j/{code}/", timeout=10).read()
-    parts = [html]
-    for url in re.findall(rb'(?:href|src)="(/static/[^"]+\.(?:css|js))"', html):
-        parts.append(urllib.request.urlopen(base + url.decode(), timeout=10).read())
-    return sum(len(p) for p in parts), sum(len(gzip.compress(p, 9)) for p in parts)
-
-
 def pct(values: list[float], q: float) -> float:
     if not values:
         return float("nan")
@@ -92,234 +92,609 @@ def pct(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, round(q * (len(values) - 1)))]
 
 
-async def drive(args, port: int, room: dict, server_pid: int) -> dict:
-    host, code = "127.0.0.1", room["code"]
-    secret = os.environ.get("SECRET_KEY", "bench-live-secret")  # the server's (main() below)
+def uptime() -> str:
+    try:
+        return subprocess.run(
+            ["uptime"], capture_output=True, text=True, check=False
+        ).stdout.strip()
+    except OSError:
+        return "load average: " + ", ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def tree(pid: int) -> list[int]:
+    pids, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        pids.append(p)
+        with contextlib.suppress(OSError):
+            for task in os.listdir(f"/proc/{p}/task"):
+                children = Path(f"/proc/{p}/task/{task}/children").read_text().split()
+                todo += [int(c) for c in children]
+    return pids
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    total = 0
+    for p in pids:
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+    return total / TICKS
+
+
+def rss_mb(pids: list[int]) -> float:
+    total = 0.0
+    for p in pids:
+        with contextlib.suppress(OSError):
+            for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1]) / 1024
+    return total
+
+
+def wait_port(port: int, proc: subprocess.Popen, timeout: float = 60) -> None:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if proc.poll() is not None:
+            raise SystemExit(f"server on port {port} exited ({proc.returncode})")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit(f"server on port {port} did not start")
+
+
+def uvicorn_cmd(app: str, port: int, args: argparse.Namespace) -> list[str]:
+    cmd = [PY, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port),
+           "--ws", "websockets-sansio", "--lifespan", "off", "--no-access-log",
+           "--timeout-graceful-shutdown", "3", "--log-level", "warning",
+           "--backlog", str(args.backlog)]  # fmt: skip
+    if not args.server_deflate:
+        cmd += ["--ws-per-message-deflate", "false"]
+    return cmd
+
+
+# -- one run -------------------------------------------------------------------------------
+class Run:
+    """Servers (and nginx) for one measured run, on fresh databases; stopped by ``close``."""
+
+    def __init__(self, args: argparse.Namespace, target: str, processes: int) -> None:
+        self.args, self.target, self.processes = args, target, processes
+        self.tmp = Path(tempfile.mkdtemp(prefix="polku-bench-"))
+        self.procs: list[subprocess.Popen] = []
+        self.nginx = None
+        self.pg_db = ""
+        self.room: dict = {}
+
+    def env(self, database_url: str, **extra: str) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "WEB_CONCURRENCY")}
+        env.update(
+            DATABASE_URL=database_url, DJANGO_SETTINGS_MODULE="config.settings.local", DEBUG="0",
+            SECRET_KEY=os.environ.get("SECRET_KEY", "bench-live-secret-" + "x" * 40), **extra,
+        )  # fmt: skip
+        for hook in SERVER_ENV_HOOKS:
+            hook(self.args, env)
+        return env
+
+    def prepare(self, env: dict[str, str]) -> None:
+        subprocess.run([PY, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
+        out = subprocess.run(
+            [PY, "manage.py", "live_room", "--code", "BENCH2", "--activities", "topics,dot_vote"],
+            cwd=ROOT, env=env, check=True, capture_output=True, text=True,
+        ).stdout  # fmt: skip
+        self.room = json.loads(out.strip().splitlines()[-1])
+
+    def start(self) -> dict:
+        """Start the target; returns where the phones and the screens connect."""
+        a = self.args
+        if self.target == "bare":
+            self.database = f"sqlite:///{self.tmp / 'db.sqlite3'}"
+            env = self.env(self.database)
+            self.prepare(env)  # only for the slot ids; the bare server never reads it
+            env.update(BENCH_BARE_PAGE=str(a.page_file), BENCH_BARE_SLOTS=json.dumps(self.room["slots"]),
+                       PYTHONPATH=str(ROOT / "scripts"))  # fmt: skip
+            port = free_port()
+            self._spawn(uvicorn_cmd("bench_bare:app", port, a), env, port)
+            return {"port": port, "screens": [port]}
+        if self.target == "polku":
+            self.database = f"sqlite:///{self.tmp / 'db.sqlite3'}"
+            env = self.env(self.database, WEB_CONCURRENCY=str(self.processes))
+            self.prepare(env)
+            port = free_port()
+            self._spawn(uvicorn_cmd("config.asgi:application", port, a), env, port)
+            return {"port": port, "screens": [port]}
+        # scaleout: two instances on PostgreSQL + Redis behind nginx
+        import psycopg
+
+        from deploy.nginx.render import Nginx
+
+        self.pg_db = f"polku_bench_{uuid.uuid4().hex[:8]}"
+        with psycopg.connect(f"{a.pg_url}/postgres", autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{self.pg_db}"')
+        self.database = f"{a.pg_url}/{self.pg_db}"
+        env = self.env(self.database, REDIS_URL=a.redis_url, WEB_CONCURRENCY=str(self.processes))
+        self.prepare(env)
+        ports = [free_port(), free_port()]
+        for port in ports:
+            self._spawn(uvicorn_cmd("config.asgi:application", port, a), env, port)
+        self.nginx = Nginx(self.tmp / "nginx", listen_port=free_port(),
+                           instances=[f"127.0.0.1:{p}" for p in ports],
+                           static_root=str(ROOT / "staticfiles"), workers=1).start()  # fmt: skip
+        return {"port": self.nginx.port, "screens": ports}
+
+    def _spawn(self, cmd: list[str], env: dict[str, str], port: int) -> None:
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, start_new_session=True)
+        self.procs.append(proc)
+        wait_port(port, proc)
+
+    def pids(self) -> list[int]:
+        pids = [p for proc in self.procs for p in tree(proc.pid)]
+        if self.nginx is not None and self.nginx.proc is not None:
+            pids += tree(self.nginx.proc.pid)
+        return pids
+
+    def stored_ids(self) -> set[str]:
+        sql = "SELECT client_id FROM live_liveevent WHERE kind IN ('card', 'vote')"
+        if self.database.startswith("sqlite"):
+            with sqlite3.connect(self.database.removeprefix("sqlite:///")) as db:
+                return {row[0] for row in db.execute(sql)}
+        import psycopg
+
+        with psycopg.connect(self.database) as conn:
+            return {row[0] for row in conn.execute(sql)}
+
+    def stop(self) -> None:
+        import signal
+
+        if self.nginx is not None:
+            self.nginx.stop()
+        for proc in self.procs:
+            if proc.poll() is None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(proc.pid, signal.SIGTERM)
+        for proc in self.procs:
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+
+    def close(self) -> None:
+        if self.pg_db:
+            import psycopg
+
+            with psycopg.connect(f"{self.args.pg_url}/postgres", autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{self.pg_db}" WITH (FORCE)')
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def measure(args: argparse.Namespace, target: str, processes: int, participants: int) -> dict:
+    run = Run(args, target, processes)
+    try:
+        where = run.start()
+        config = {
+            "port": where["port"], "screens": where["screens"], "room": run.room,
+            "participants": participants, "join_rate": args.join_rate,
+            "duration": args.duration, "deflate": args.client_deflate,
+            "static": not args.no_static, "seed": args.seed,
+        }  # fmt: skip
+        time.sleep(1.0)
+        load_before, uptime_before = os.getloadavg()[0], uptime()
+        samples: list[float] = []
+        during: list[str] = []
+        stop = threading.Event()
+        cpu_before = cpu_seconds(run.pids())
+
+        def sample() -> None:
+            n = 0
+            while not stop.wait(2.0):
+                samples.append(os.getloadavg()[0])
+                n += 1
+                if n == 5:
+                    during.append(uptime())
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        peak_rss = [0.0]
+        started = time.monotonic()
+        client = subprocess.Popen(
+            [PY, str(Path(__file__).resolve()), "--client"], cwd=ROOT, stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE, text=True, start_new_session=True,
+        )  # fmt: skip
+
+        def rss_watch() -> None:
+            while client.poll() is None:
+                peak_rss[0] = max(
+                    peak_rss[0], rss_mb([p for proc in run.procs for p in tree(proc.pid)])
+                )
+                time.sleep(2)
+
+        threading.Thread(target=rss_watch, daemon=True).start()
+        out, _ = client.communicate(json.dumps(config), timeout=args.duration + 900)
+        client_cpu = cpu_seconds([client.pid])  # gone by now: from its own report instead
+        wall = time.monotonic() - started
+        server_cpu = cpu_seconds(run.pids()) - cpu_before
+        stop.set()
+        result = json.loads(out.strip().splitlines()[-1])
+        run.stop()
+        stored = run.stored_ids() if args.duration > 0 else set()
+        acked = set(result.pop("acked_ids"))
+        result.update(
+            target=target, processes=processes, participants=participants, wall_s=round(wall, 1),
+            stored=len(stored), lost=len(acked - stored), acked=len(acked),
+            load_before=round(load_before, 2), load_max=round(max(samples or [load_before]), 2),
+            uptime_before=uptime_before, uptime_during=during[0] if during else "",
+            heavy=load_before > CPUS, server_cpu_s=round(server_cpu, 1),
+            server_rss_mb=round(peak_rss[0]), client_cpu_s=result.get("client_cpu_s", client_cpu),
+        )  # fmt: skip
+        return result
+    finally:
+        run.stop()
+        run.close()
+
+
+# -- the load process ---------------------------------------------------------------------
+def client_main() -> None:
+    config = json.loads(sys.stdin.read())
+    try:
+        import uvloop
+
+        uvloop.install()
+    except ImportError:
+        pass
+    random.seed(config["seed"])
+    result = asyncio.run(load(config))
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    result["client_cpu_s"] = round(usage.ru_utime + usage.ru_stime, 1)
+    print(json.dumps(result))
+
+
+async def load(config: dict) -> dict:
+    from polku.live.simclient import HttpError, Phone, http_get
+
+    host, port, room = "127.0.0.1", config["port"], config["room"]
+    code, slots = room["code"], room["slots"]
     base = f"ws://{host}:{port}"
-    duration = args.duration
-    t0 = time.monotonic()
-    staff = Phone(base, code, path=f"console/?k={room['console_key']}")
-    screen = Phone(base, code, path=f"screen/?k={room['screen_key']}")
-    screen.keep_snapshots = True
-    await staff.start()
-    await screen.start()
-    await staff.control(room["slots"]["topics"], "open")
-    await staff.wait_acked(10)
+    compression = "deflate" if config["deflate"] else None
+    n, rate, duration = config["participants"], config["join_rate"], config["duration"]
+
+    class Screen(Phone):
+        """A presenter socket that keeps (time, activity, cards, dots) of every snapshot."""
+
+        def __init__(self, *a, **kw) -> None:
+            super().__init__(*a, **kw)
+            self.samples: list[tuple[float, str, int, int]] = []
+
+        def _handle(self, msg: dict) -> None:
+            if msg.get("t") == "snapshot":
+                data = msg.get("data") or {}
+                key = (msg.get("activity") or {}).get("key") or ""
+                self.samples.append((time.monotonic(), key, int(data.get("count") or 0),
+                                     int(data.get("dots") or 0)))  # fmt: skip
+            super()._handle(msg)
+
+    staff = Phone(base, code, path=f"console/?k={room['console_key']}", compression=compression)
+    screens = [
+        Screen(
+            f"ws://{host}:{p}",
+            code,
+            path=f"screen/?k={room['screen_key']}",
+            compression=compression,
+        )
+        for p in config["screens"]
+    ]
+    for client in (staff, *screens):
+        await client.start()
+
+    # which static files a phone's browser loads after the page
+    pages = await http_get(host, port, [f"/j/{code}/"], headers={"Accept-Language": "fi"})
+    import re
+
+    assets = (
+        re.findall(r'(?:href|src)="(/static/[^"]+)"', pages[0][2].decode())
+        if config["static"]
+        else []
+    )
+    page_bytes = len(pages[0][2])
 
     phones: list[Phone] = []
-    join_window = min(0.5 * duration, max(2.0, args.participants / args.join_rate))
-    topic_end = 0.45 * duration
-    vote_start, vote_end = 0.5 * duration, 0.95 * duration
-    failures = {"join": 0}
-    peak = [0.0]
+    joins: list[dict] = []
+    t0 = time.monotonic()
+    http_fail: dict[str, int] = {}
 
-    async def participant(i: int) -> None:
-        await asyncio.sleep(random.uniform(0, join_window))
-        phone = Phone(base, code)
+    async def join(i: int) -> None:
+        await asyncio.sleep(max(0.0, i / rate + random.uniform(-0.5, 0.5) / rate))
+        arrived = time.monotonic()
+        record = {"arrived": arrived - t0, "page_ms": None, "join_ms": None, "open_ms": None}
+        joins.append(record)
+        for attempt in range(4):  # a phone's user reloads the page a few times
+            try:
+                await http_get(host, port, [f"/j/{code}/", *assets],
+                               headers={"Accept-Language": "fi-FI,fi;q=0.9,en;q=0.5",
+                                        "Accept-Encoding": "gzip, deflate, br"}, timeout=20)  # fmt: skip
+                record["page_ms"] = (time.monotonic() - arrived) * 1000
+                break
+            except HttpError as error:
+                http_fail[error.cause] = http_fail.get(error.cause, 0) + 1
+                await asyncio.sleep(min(8.0, 0.5 * 2**attempt) * random.uniform(0.5, 1.5))
+        if record["page_ms"] is None:
+            return
+        phone = Phone(base, code, compression=compression, open_timeout=20)
         phone.skip_snapshots = True
-        try:
-            if args.no_page:
-                phone.token = identity.token_new(code, key=secret)  # as if it opened the page
-            else:
-                phone.cookie = await page_cookie(host, port, code)
-            await asyncio.wait_for(phone.start(), 60)
-        except Exception:
-            failures["join"] += 1
+        opening = time.monotonic()
+        phone._task = asyncio.ensure_future(phone._loop())
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(phone.welcomed.wait(), 90)
+        record["ws_failures"] = phone.failures
+        if phone.welcome_at is None:
             await phone.stop()
             return
+        record["open_ms"] = ((phone.opened_at or opening) - opening) * 1000
+        record["join_ms"] = (phone.welcome_at - arrived) * 1000
+        record["in_at"] = phone.welcome_at - t0
         phones.append(phone)
-        now = time.monotonic() - t0
-        await asyncio.sleep(max(0.0, random.uniform(now, topic_end) - now))
-        await phone.input(
-            room["slots"]["topics"],
-            "card",
-            {"text": f"Aihe {i}: miten saamme uusia nuoria mukaan?"},
-        )
-        now = time.monotonic() - t0
-        times = sorted(random.uniform(max(now, vote_start), vote_end) for _ in range(5))
-        for at in times:
-            await asyncio.sleep(max(0.0, at - (time.monotonic() - t0)))
-            while not staff_items[0] and time.monotonic() - t0 < duration + 30:
-                await asyncio.sleep(0.2)
-            items = staff_items[0]
-            if items:
-                await phone.input(
-                    room["slots"]["dot_vote"], "vote", {"item": random.choice(items), "delta": 1}
-                )
 
-    staff_items: list[list[str]] = [[]]
+    await asyncio.gather(*(join(i) for i in range(n)))
+    storm_s = time.monotonic() - t0
 
-    async def facilitator() -> None:
-        await asyncio.sleep(max(0.0, 0.47 * duration - (time.monotonic() - t0)))
-        await staff.control(room["slots"]["dot_vote"], "open")
+    sends: dict[str, list[tuple[float, Phone, str]]] = {"card": [], "vote": []}
+    if duration > 0:
+        p0 = time.monotonic()
+        await staff.control(slots["topics"], "open")
         await staff.wait_acked(20)
-        # the items the phones see (their snapshot is skipped for speed: read the presenter's)
-        for _ in range(200):
-            snap = screen.last_snapshot or {}
-            if (snap.get("activity") or {}).get("key") == "dot_vote":
-                break
-            await asyncio.sleep(0.05)
-        # the items (topic cards seeded into the vote): from the console's snapshot
-        for _ in range(400):
-            snap = staff.last_snapshot or {}
-            if (snap.get("activity") or {}).get("key") == "dot_vote":
-                staff_items[0] = [i["id"] for i in snap["data"].get("all_items", [])]
-                break
-            await asyncio.sleep(0.05)
+        items: list[str] = []
 
-    async def monitor() -> None:
-        while True:
-            await asyncio.sleep(1)
-            cur, hwm = rss_mb(server_pid)
-            peak[0] = max(peak[0], hwm, cur)
-            if args.verbose:
-                print(
-                    f"t={time.monotonic() - t0:5.1f}s phones={len(phones)} rss={cur:.0f}MB",
-                    file=sys.stderr,
-                )
+        async def participant(i: int, phone: Phone) -> None:
+            await asyncio.sleep(random.uniform(0, 0.45 * duration))
+            cid = await phone.input(slots["topics"], "card",
+                                    {"text": f"Aihe {i}: miten saamme uusia nuoria mukaan?"})  # fmt: skip
+            sends["card"].append((phone.sent_at[cid], phone, cid))
+            now = time.monotonic() - p0
+            for at in sorted(
+                random.uniform(max(now, 0.5 * duration), 0.95 * duration) for _ in range(5)
+            ):
+                await asyncio.sleep(max(0.0, at - (time.monotonic() - p0)))
+                while not items and time.monotonic() - p0 < duration + 30:
+                    await asyncio.sleep(0.2)
+                if items:
+                    cid = await phone.input(slots["dot_vote"], "vote",
+                                            {"item": random.choice(items), "delta": 1})  # fmt: skip
+                    sends["vote"].append((phone.sent_at[cid], phone, cid))
 
-    mon = asyncio.ensure_future(monitor())
-    await asyncio.gather(facilitator(), *(participant(i) for i in range(args.participants)))
-    await asyncio.gather(*(p.wait_acked(30) for p in phones))
-    await asyncio.sleep(0.5)
-    mon.cancel()
-    cur, hwm = rss_mb(server_pid)
-    peak[0] = max(peak[0], hwm, cur)
+        async def facilitator() -> None:
+            await asyncio.sleep(max(0.0, 0.47 * duration - (time.monotonic() - p0)))
+            await staff.control(slots["dot_vote"], "open")
+            await staff.wait_acked(30)
+            for _ in range(600):
+                snap = staff.last_snapshot or {}
+                if (snap.get("activity") or {}).get("key") == "dot_vote":
+                    found = [item["id"] for item in (snap.get("data") or {}).get("all_items", [])]
+                    if found:
+                        items.extend(found)
+                        return
+                await asyncio.sleep(0.05)
 
-    snaps = [(t, s.get("seq", 0)) for t, s in screen.snapshots]
-    snap_times = [t for t, _ in snaps]
-    snap_seqs = [q for _, q in snaps]
-    # first snapshot time with seq >= s: seqs are monotonic per room
-    latencies = []
-    acked_ids: set[str] = set()
-    inputs = 0
-    for phone in phones:
-        inputs += len(phone.sent_at)
-        for cid, seq in phone.acked.items():
-            acked_ids.add(cid)
-            sent = phone.sent_at[cid]
-            k = bisect.bisect_left(snap_seqs, seq)
-            while k < len(snaps) and snap_times[k] < sent:
-                k += 1
-            if k < len(snaps):
-                latencies.append((snap_times[k] - sent) * 1000)
-    ack_ms = [(p.ack_at[c] - p.sent_at[c]) * 1000 for p in phones for c in p.acked if c in p.ack_at]
+        await asyncio.gather(facilitator(), *(participant(i, p) for i, p in enumerate(phones)))
+        await asyncio.gather(*(p.wait_acked(60) for p in phones))
+        await asyncio.sleep(1.5)
+
+    # latency per screen: the k-th acknowledged input is shown once the count reaches k
+    latencies: list[list[float]] = []
+    for screen in screens:
+        lat: list[float] = []
+        for kind, index, key in (("card", 2, "topics"), ("vote", 3, "dot_vote")):
+            sent = sorted(t for t, phone, cid in sends[kind] if cid in phone.acked)
+            samples = [(t, s[index]) for s in screen.samples for t in (s[0],) if s[1] == key]
+            j = 0  # first sample at/after the send whose count includes it; both only grow
+            for k, at in enumerate(sent, start=1):
+                while j < len(samples) and (samples[j][0] < at or samples[j][1] < k):
+                    j += 1
+                if j == len(samples):
+                    break
+                lat.append((samples[j][0] - at) * 1000)
+        latencies.append(lat)
+    final = [
+        {"cards": max((s[2] for s in sc.samples if s[1] == "topics"), default=0),
+         "dots": max((s[3] for s in sc.samples if s[1] == "dot_vote"), default=0)}
+        for sc in screens
+    ]  # fmt: skip
+    ws_fail: dict[str, int] = {}
+    for record in joins:
+        for cause, count in (record.get("ws_failures") or {}).items():
+            ws_fail[cause] = ws_fail.get(cause, 0) + count
     errors: dict[str, int] = {}
     for phone in phones:
         for e in phone.errors:
             errors[e.get("code", "?")] = errors.get(e.get("code", "?"), 0) + 1
-    for client in (staff, screen, *phones):
+    acked_ids = [cid for phone in phones for cid in phone.acked]
+    inputs = sum(len(p.sent_at) for p in phones)
+    ack_ms = [(p.ack_at[c] - p.sent_at[c]) * 1000 for p in phones for c in p.acked if c in p.ack_at]
+    in_times = [r["in_at"] for r in joins if r.get("in_at") is not None]
+    first = min((r["arrived"] for r in joins), default=0.0)
+    for client in (staff, *screens, *phones):
         await client.stop()
+    join_ms = [r["join_ms"] for r in joins if r["join_ms"] is not None]
+    page_ms = [r["page_ms"] for r in joins if r["page_ms"] is not None]
+    open_ms = [r["open_ms"] for r in joins if r["open_ms"] is not None]
+    http_5xx = sum(v for k, v in {**http_fail}.items() if k.startswith("http_5")) + sum(
+        v for k, v in ws_fail.items() if k.startswith("http_5")
+    )
     return {
-        "phones": len(phones),
-        "join_failures": failures["join"],
-        "inputs": inputs,
-        "acked_ids": acked_ids,
-        "latencies": latencies,
-        "ack_ms": ack_ms,
-        "errors": errors,
-        "rss_peak": peak[0],
+        "in": len(phones), "failed": n - len(phones), "storm_s": round(storm_s, 1),
+        "last_in_s": round(max(in_times) - first, 1) if in_times else None,
+        "join_p50": pct(join_ms, 0.5), "join_p95": pct(join_ms, 0.95), "join_p99": pct(join_ms, 0.99),
+        "page_p50": pct(page_ms, 0.5), "page_p95": pct(page_ms, 0.95),
+        "open_p50": pct(open_ms, 0.5), "open_p95": pct(open_ms, 0.95),
+        "http_fail": http_fail, "ws_fail": ws_fail, "http_5xx": http_5xx,
+        "retries": sum(http_fail.values()) + sum(ws_fail.values()),
+        "inputs": inputs, "acked_ids": acked_ids, "errors": errors, "final": final,
+        "lat_p50": [pct(lat, 0.5) for lat in latencies], "lat_p95": [pct(lat, 0.95) for lat in latencies],
+        "lat_p99": [pct(lat, 0.99) for lat in latencies], "lat_n": [len(lat) for lat in latencies],
+        "ack_p50": pct(ack_ms, 0.5), "ack_p95": pct(ack_ms, 0.95),
+        "page_bytes": page_bytes, "assets": len(assets),
         "reconnects": sum(p.reconnects for p in phones),
-        "phone_snapshots": sum(p.snapshot_count for p in phones),
-    }
+    }  # fmt: skip
+
+
+# -- report --------------------------------------------------------------------------------
+def fmt(v: float | None, unit: str = "") -> str:
+    if v is None or v != v:  # None or NaN
+        return "-"
+    return f"{v:.0f}{unit}"
+
+
+def report_run(r: dict) -> None:
+    label = f"{r['target']}" + (f"×{r['processes']}" if r["target"] != "bare" else "")
+    mark = "  HEAVY-OUTSIDE-LOAD" if r["heavy"] else ""
+    print(f"## {label} participants={r['participants']}{mark}")
+    print(f"#   before: {r['uptime_before']}")
+    if r["uptime_during"]:
+        print(f"#   during: {r['uptime_during']}")
+    print(
+        f"storm: target={label} phones={r['participants']} in={r['in']} failed={r['failed']} "
+        f"last_in_s={r['last_in_s']} join_p50_ms={fmt(r['join_p50'])} join_p95_ms={fmt(r['join_p95'])} "
+        f"join_p99_ms={fmt(r['join_p99'])} page_p95_ms={fmt(r['page_p95'])} "
+        f"ws_open_p50_ms={fmt(r['open_p50'])} ws_open_p95_ms={fmt(r['open_p95'])} "
+        f"http_5xx={r['http_5xx']} retries={r['retries']} http_fail={r['http_fail']} ws_fail={r['ws_fail']}"
+    )
+    if r["inputs"]:
+        lat = " ".join(
+            f"screen{i}_p50_ms={fmt(a)} p95_ms={fmt(b)} p99_ms={fmt(c)}"
+            for i, (a, b, c) in enumerate(
+                zip(r["lat_p50"], r["lat_p95"], r["lat_p99"], strict=True)
+            )
+        )
+        print(
+            f"live: target={label} participants={r['participants']} inputs={r['inputs']} "
+            f"acked={r['acked']} stored={r['stored']} lost={r['lost']} {lat} "
+            f"ack_p95_ms={fmt(r['ack_p95'])} shown={r['final']} errors={r['errors']}"
+        )
+    print(
+        f"machine: load_before={r['load_before']} load_max={r['load_max']} cpus={CPUS} "
+        f"server_cpu_s={r['server_cpu_s']} client_cpu_s={r['client_cpu_s']} "
+        f"server_rss_mb={r['server_rss_mb']} wall_s={r['wall_s']}",
+        flush=True,
+    )
+
+
+def median(values: list) -> float | None:
+    values = [v for v in values if v is not None and v == v]
+    return statistics.median(values) if values else None
+
+
+def report_medians(results: list[dict]) -> None:
+    print("\n# medians over runs (ratio = this target / bare, same participants)")
+    groups: dict[tuple, list[dict]] = {}
+    for r in results:
+        groups.setdefault((r["participants"], r["target"], r["processes"]), []).append(r)
+    bare = {k[0]: v for k, v in groups.items() if k[1] == "bare"}
+    for (n, target, processes), runs in sorted(groups.items()):
+        label = target + (f"×{processes}" if target != "bare" else "")
+        m = {key: median([r[key] for r in runs]) for key in
+             ("join_p50", "join_p95", "last_in_s", "failed", "http_5xx", "lost", "load_before", "load_max")}  # fmt: skip
+        lat95 = median([max(r["lat_p95"]) if r["lat_p95"] else None for r in runs])
+        lat99 = median([max(r["lat_p99"]) if r["lat_p99"] else None for r in runs])
+        ratio = ""
+        if target != "bare" and n in bare:
+            b95 = median([r["join_p95"] for r in bare[n]])
+            blast = median([r["last_in_s"] for r in bare[n]])
+            b_lat = median([max(r["lat_p95"]) if r["lat_p95"] else None for r in bare[n]])
+            parts = []
+            if b95 and m["join_p95"]:
+                parts.append(f"join_p95×{m['join_p95'] / b95:.1f}")
+            if blast and m["last_in_s"]:
+                parts.append(f"last_in×{m['last_in_s'] / blast:.2f}")
+            if b_lat and lat95:
+                parts.append(f"presenter_p95×{lat95 / b_lat:.1f}")
+            ratio = " ratio: " + " ".join(parts)
+        heavy = sum(1 for r in runs if r["heavy"])
+        print(
+            f"median: {label:10} participants={n} runs={len(runs)} failed={fmt(m['failed'])} "
+            f"http_5xx={fmt(m['http_5xx'])} last_in_s={m['last_in_s']} join_p50_ms={fmt(m['join_p50'])} "
+            f"join_p95_ms={fmt(m['join_p95'])} presenter_p95_ms={fmt(lat95)} presenter_p99_ms={fmt(lat99)} "
+            f"lost={fmt(m['lost'])} load_before={m['load_before']} load_max={m['load_max']}"
+            f"{' heavy_runs=' + str(heavy) if heavy else ''}{ratio}"
+        )
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    def ints(text: str) -> list[int]:
+        return [int(x) for x in text.split(",") if x]
+
+    parser.add_argument("--participants", type=ints, default=[1000], help="e.g. 1000,3000,5000")
+    parser.add_argument("--runs", type=int, default=1, help="runs per target and participant count")
+    parser.add_argument("--join-rate", type=float, default=250.0, help="phones arriving per second")
+    parser.add_argument("--duration", type=float, default=60.0,
+                        help="seconds of the input phase (1 topic + 5 dots each); 0 = join storm only")  # fmt: skip
+    parser.add_argument("--target", action="append", choices=["bare", "polku", "scaleout"],
+                        help="default: bare and polku")  # fmt: skip
+    parser.add_argument("--processes", type=ints, default=[1, 2],
+                        help="uvicorn worker processes per instance (polku target)")  # fmt: skip
+    parser.add_argument("--no-server-deflate", dest="server_deflate", action="store_false",
+                        help="the server declines permessage-deflate (uvicorn --ws-per-message-deflate false)")  # fmt: skip
+    parser.add_argument("--no-client-deflate", dest="client_deflate", action="store_false",
+                        help="phones do not offer permessage-deflate (browsers do)")  # fmt: skip
+    parser.add_argument("--no-static", action="store_true", help="phones load only the page")
+    parser.add_argument("--backlog", type=int, default=4096)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--pg-url", default=os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
+    )
+    parser.add_argument(
+        "--redis-url", default=os.environ.get("BENCH_REDIS", "redis://127.0.0.1:6379/0")
+    )
 
 
 def main() -> None:
+    if "--client" in sys.argv:
+        client_main()
+        return
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--participants", type=int, default=1000)
-    parser.add_argument("--duration", type=float, default=60.0)
-    parser.add_argument(
-        "--join-rate",
-        type=float,
-        default=250.0,
-        help="phones joining per second (joins are spread over at most half the duration)",
-    )
-    parser.add_argument("--port", type=int, default=0)
-    parser.add_argument("--verbose", action="store_true")
-    parser.add_argument(
-        "--ws",
-        default="websockets-sansio",
-        help="uvicorn websocket implementation (as scripts/serve.sh: websockets-sansio)",
-    )
-    parser.add_argument(
-        "--no-page",
-        action="store_true",
-        help="skip GET /j/<code>/ (tokens made here with the same SECRET_KEY): isolates websocket cost",
-    )
-    parser.add_argument("--profile", default="", help="write a cProfile of the server here")
+    add_arguments(parser)
     args = parser.parse_args()
+    targets = args.target or ["bare", "polku"]
     nofile = raise_nofile()
-    tmp = Path(tempfile.mkdtemp(prefix="polku-bench-"))
-    env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL",)}
-    env.update(
-        DATABASE_URL=f"sqlite:///{tmp / 'db.sqlite3'}",
-        DJANGO_SETTINGS_MODULE="config.settings.local",
-        SECRET_KEY=os.environ.get("SECRET_KEY", "bench-live-secret"),
-    )
-    py = str(ROOT / ".venv" / "bin" / "python") if (ROOT / ".venv").exists() else sys.executable
-    subprocess.run([py, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
-    out = subprocess.run(
-        [py, "manage.py", "live_room", "--code", "BENCH2", "--activities", "topics,dot_vote"],
-        cwd=ROOT, env=env, check=True, capture_output=True, text=True,
-    ).stdout  # fmt: skip
-    room = json.loads(out.strip().splitlines()[-1])
-    port = args.port or free_port()
-    server = subprocess.Popen(
-        [py, "-c", "import resource as r; s,h=r.getrlimit(r.RLIMIT_NOFILE); r.setrlimit(r.RLIMIT_NOFILE,(h,h)); "
-         "import sys, uvicorn; sys.argv=['uvicorn']+sys.argv[1:]; "
-         + (f"import cProfile; cProfile.run('uvicorn.main()', {args.profile!r})" if args.profile else "uvicorn.main()"),
-         "config.asgi:application", "--host", "127.0.0.1", "--port", str(port),
-         "--ws", args.ws, "--lifespan", "off", "--no-access-log",
-         "--timeout-graceful-shutdown", "3", "--log-level", "warning", "--backlog", "4096"],
-        cwd=ROOT, env=env, start_new_session=True,
-    )  # fmt: skip
-    try:
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-                break
-            except OSError:
-                time.sleep(0.2)
-        weight = page_weight(port, room["code"])
-        load_before = os.getloadavg()
-        started = time.monotonic()
-        result = asyncio.run(drive(args, port, room, server.pid))
-        wall = time.monotonic() - started
-    finally:
-        server.terminate()
+    # DEBUG=0 as deployed: hashed static names from the manifest (the real file sizes, and what
+    # nginx serves in the scale-out runs)
+    subprocess.run([PY, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, check=True,
+                   env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.local"})  # fmt: skip
+    if "bare" in targets:  # the real page's bytes, for the bare server to answer
+        run = Run(args, "polku", 1)
         try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-    with sqlite3.connect(tmp / "db.sqlite3") as db:
-        stored_ids = {
-            row[0]
-            for row in db.execute(
-                "SELECT client_id FROM live_liveevent WHERE kind IN ('card', 'vote')"
-            )
-        }
-    shutil.rmtree(tmp, ignore_errors=True)
-    acked = result["acked_ids"]
-    lost = len(acked - stored_ids)
-    lat = result["latencies"]
-    print(
-        f"# phones joined={result['phones']} join_failures={result['join_failures']} "
-        f"reconnects={result['reconnects']} errors={result['errors']} wall_s={wall:.1f} "
-        f"nofile={nofile} load_before={load_before[0]:.2f} load_after={os.getloadavg()[0]:.2f} "
-        f"cpus={os.cpu_count()} page_bytes={weight[0]} page_gzip_bytes={weight[1]}"
-    )
-    print(
-        f"# ack_ms p50={pct(result['ack_ms'], 0.5):.0f} p95={pct(result['ack_ms'], 0.95):.0f} "
-        f"p99={pct(result['ack_ms'], 0.99):.0f}; phone snapshots received={result['phone_snapshots']}; "
-        f"latency samples={len(lat)}"
-    )
-    print(
-        f"live: participants={args.participants} inputs={result['inputs']} acked={len(acked)} "
-        f"stored={len(stored_ids)} lost={lost} p50_ms={pct(lat, 0.5):.0f} p95_ms={pct(lat, 0.95):.0f} "
-        f"p99_ms={pct(lat, 0.99):.0f} server_rss_mb={result['rss_peak']:.0f}"
-    )
+            where = run.start()
+            import urllib.request
+
+            page = urllib.request.urlopen(
+                f"http://127.0.0.1:{where['port']}/j/BENCH2/", timeout=10
+            ).read()
+        finally:
+            run.stop()
+            run.close()
+        args.page_file = Path(tempfile.mkstemp(prefix="polku-bench-page-")[1])
+        args.page_file.write_bytes(page)
+    print(f"# bench-live: targets={targets} processes={args.processes} participants={args.participants} "
+          f"runs={args.runs} join_rate={args.join_rate}/s duration={args.duration}s "
+          f"server_deflate={args.server_deflate} client_deflate={args.client_deflate} "
+          f"cpus={CPUS} nofile={nofile}")  # fmt: skip
+    print(f"# {uptime()}", flush=True)
+    results = []
+    try:
+        for _ in range(args.runs):
+            for n in args.participants:
+                for target in targets:
+                    for processes in args.processes if target != "bare" else [1]:
+                        if target == "scaleout" and processes != args.processes[0]:
+                            continue
+                        result = measure(args, target, processes, n)
+                        report_run(result)
+                        results.append(result)
+    finally:
+        if getattr(args, "page_file", None):
+            args.page_file.unlink(missing_ok=True)
+    report_medians(results)
 
 
 if __name__ == "__main__":

@@ -136,6 +136,14 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 
+# Server processes (uvicorn reads WEB_CONCURRENCY as its --workers) and how the processes'
+# copies of a live room keep level: "redis" (REDIS_URL, any number of instances), "database"
+# (worker processes of one machine on one SQLite file tail the event log), "" (one process).
+WEB_CONCURRENCY = int(os.environ.get("WEB_CONCURRENCY") or 1)
+LIVE_BRIDGE = os.environ.get("POLKU_LIVE_BRIDGE") or (
+    "redis" if REDIS_URL else "database" if WEB_CONCURRENCY > 1 else ""
+)
+
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # refuses a locked (account, address) before hashing

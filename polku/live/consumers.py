@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from channels.consumer import get_handler_name
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.utils.translation import gettext_lazy as _
 
@@ -20,6 +21,7 @@ from polku.core import net, ratelimit
 from polku.live import engine, identity
 from polku.live.engine import frames
 
+COOKIE_AGE = 60 * 60 * 24 * 30  # as the participant cookie of polku.live.views
 log = logging.getLogger("polku.live")
 
 
@@ -93,14 +95,16 @@ class LiveConsumer(AsyncWebsocketConsumer):
             lang=scope_language(self.scope),
             ip=net.scope_client_ip(self.scope),
         )
-        await self.accept()
         cookies = self.scope.get("cookies") or {}
         self.cookie_token = cookies.get(identity.cookie_name(code))
         if not self._may_look_up(code):
+            await self.accept()
             await self.conn.error("rate", _("Too many wrong workshop codes. Wait a moment."))
             await self.close(4429)
             return
         room = await engine.room_get(code)
+        live = room is not None and room.status == "live"
+        await self.accept(headers=self._cookie_headers(code) if live else [])
         if room is None:
             ratelimit.local_hit("live.lookup_miss", self.conn.ip)
             await self.conn.error("unknown", _("There is no workshop with this code."))
@@ -122,6 +126,18 @@ class LiveConsumer(AsyncWebsocketConsumer):
             self.conn.user_id = user_id
             self.joined = True
             await room.add(self.conn)
+
+    def _cookie_headers(self, code: str) -> list[tuple[bytes, bytes]]:
+        """A phone without this workshop's participant cookie gets one with the handshake: the
+        join page is the same for every phone and sets none. One token per connection that
+        has none, as the page issued one per page load before; its ``join`` then uses it."""
+        if self.audience != "phone" or identity.token_valid(self.cookie_token, code):
+            return []
+        self.cookie_token = self.conn.issued_token = token = identity.token_new(code)
+        secure = "; Secure" if self.scope.get("scheme") == "wss" else ""
+        cookie = (f"{identity.cookie_name(code)}={token}; Max-Age={COOKIE_AGE}; Path=/; "
+                  f"HttpOnly; SameSite=Lax{secure}")  # fmt: skip
+        return [(b"set-cookie", cookie.encode("latin-1"))]
 
     def _may_look_up(self, code: str) -> bool:
         """Guessing codes: an address that gave too many wrong ones waits; a browser holding this
@@ -175,7 +191,16 @@ class LiveConsumer(AsyncWebsocketConsumer):
             await self.close(4429)
             return
         self.joined = True
+        if self.conn.issued_token and token == self.conn.issued_token:
+            # also for a browser that keeps no cookies: live.js stores it and sends it in join
+            await self.conn.send({"t": "token", "token": token})
         await self.room.add(self.conn)
+
+    async def websocket_disconnect(self, message: dict[str, Any]) -> None:
+        """Like Channels' handler, minus ``aclose_old_connections()``: a thread hop for every
+        phone that leaves (this consumer has no groups and no database connection)."""
+        await self.disconnect(message.get("code", 1000))
+        raise StopConsumer()
 
     def _leave(self) -> None:
         room, self.room = getattr(self, "room", None), None

@@ -6,6 +6,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db.models import Count, Max
+
 from polku.activities.registry import ActivityType
 from polku.live.models import LiveEvent, Participant
 from polku.organisations.models import Membership
@@ -35,6 +37,8 @@ class RoomData:
     units: list[dict[str, Any]]
     events: list[dict[str, Any]] = field(default_factory=list)
     participants: list[dict[str, Any]] = field(default_factory=list)
+    last_event_id: int = 0
+    stamp: tuple = ()
 
 
 def workshop_day_by_code(*, code: str) -> WorkshopDay | None:
@@ -54,11 +58,12 @@ def room_data(*, code: str) -> RoomData | None:
         for s in day.agenda_slots.all()
     ]
     units = [{"id": u.pk, "name": u.name} for u in day.path.units.order_by("name")]
+    stamp = room_stamp(day_id=day.pk)
     events: list[dict[str, Any]] = [
         dict(row)
         for row in LiveEvent.objects.filter(workshop_day=day)
         .order_by("id")
-        .values("slot_id", "actor", "client_id", "kind", "data", "name", "unit_id_tag")
+        .values("id", "slot_id", "actor", "client_id", "kind", "data", "name", "unit_id_tag")
         .iterator(chunk_size=5000)
     ]
     return RoomData(
@@ -78,6 +83,8 @@ def room_data(*, code: str) -> RoomData | None:
                 "id", "token_hash", "nickname", "unit_id"
             )
         ],
+        last_event_id=events[-1]["id"] if events else 0,
+        stamp=stamp,
     )
 
 
@@ -105,6 +112,25 @@ def activity_open_data(*, slot_id: int, activity: ActivityType) -> dict[str, Any
     """What an activity reads from its path when it opens (``ActivityType.open_data``)."""
     slot = AgendaSlot.objects.select_related("workshop_day__path").get(pk=slot_id)
     return activity.open_data(slot=slot)
+EVENT_FIELDS = ("id", "slot_id", "actor", "client_id", "kind", "data", "name", "unit_id_tag")
+
+
+def events_after(*, day_id: int, after: int) -> list[dict[str, Any]]:
+    """The day's events stored after event ``after`` (other processes' inputs), oldest first."""
+    return list(
+        LiveEvent.objects.filter(workshop_day_id=day_id, id__gt=after)
+        .order_by("id")
+        .values(*EVENT_FIELDS)[:5000]
+    )
+
+
+def room_stamp(*, day_id: int) -> tuple:
+    """Changes when the day or its agenda changes (status, title, activity settings)."""
+    day = WorkshopDay.objects.filter(pk=day_id).values_list("updated_at", "status").first()
+    slots = AgendaSlot.objects.filter(workshop_day_id=day_id).aggregate(
+        n=Count("id"), changed=Max("updated_at")
+    )
+    return (day, slots["n"], slots["changed"])
 
 
 def participant_by_token_hash(*, day_id: int, token_hash: str) -> Participant | None:

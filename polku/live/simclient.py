@@ -19,31 +19,32 @@ import websockets
 _ids = itertools.count(1)
 
 
-async def page_cookie(host: str, port: int, code: str) -> str:
-    """GET /j/<code>/ like a phone does; return the participant cookie it sets (the page is
-    the only place that issues participant tokens)."""
-    reader, writer = await asyncio.open_connection(host, port)
-    writer.write(
-        f"GET /j/{code}/ HTTP/1.1\r\nHost: {host}:{port}\r\nAccept-Language: fi\r\n"
-        "Connection: close\r\n\r\n".encode()
-    )
-    await writer.drain()
-    data = await reader.read()
-    writer.close()
-    head = data.split(b"\r\n\r\n", 1)[0].decode("latin-1")
-    if " 200 " not in head.splitlines()[0]:
-        raise RuntimeError(head.splitlines()[0])
-    for line in head.split("\r\n"):
-        if line.lower().startswith("set-cookie:") and "polku_p_" in line:
-            return line.split(":", 1)[1].strip().split(";", 1)[0]
-    raise RuntimeError("no participant cookie")
+def failure_cause(error: BaseException) -> str:
+    """A short name for why a connection attempt failed (benchmark reports count them)."""
+    if isinstance(error, websockets.exceptions.InvalidStatus):
+        return f"http_{error.response.status_code}"
+    if isinstance(error, TimeoutError):
+        return "timeout"
+    if isinstance(error, ConnectionResetError):
+        return "reset"
+    if isinstance(error, ConnectionRefusedError):
+        return "refused"
+    return type(error).__name__
 
 
 class Phone:
-    def __init__(self, base: str, code: str, *, name: str = "", path: str = "") -> None:
+    def __init__(
+        self, base: str, code: str, *, name: str = "", path: str = "",
+        compression: str | None = "deflate", open_timeout: float = 20,
+    ) -> None:  # fmt: skip
         self.url = f"{base}/ws/live/{code}/{path}"
         self.code = code
         self.staff = bool(path)
+        self.compression = compression  # browsers offer permessage-deflate
+        self.open_timeout = open_timeout
+        self.failures: dict[str, int] = {}  # failed websocket attempts by cause
+        self.opened_at: float | None = None  # first successful handshake (monotonic)
+        self.welcome_at: float | None = None  # first welcome (monotonic)
         self.origin = base.replace("ws://", "http://").replace("wss://", "https://")
         self.name = name
         self.token: str | None = None
@@ -74,16 +75,19 @@ class Phone:
         attempt = 0
         while not self.closed:
             try:
-                if not self.staff and not self.cookie and not self.token:
-                    host, _sep, port = self.origin.split("://", 1)[1].partition(":")
-                    self.cookie = await page_cookie(host, int(port or 80), self.code)
                 headers = {"Cookie": self.cookie} if self.cookie else None
                 async with websockets.connect(
-                    self.url, additional_headers=headers, origin=self.origin, open_timeout=20, ping_interval=None,
-                    max_size=2**22, compression=None,
+                    self.url, additional_headers=headers, origin=self.origin,
+                    open_timeout=self.open_timeout, ping_interval=None, max_size=2**22,
+                    compression=self.compression,
                 ) as ws:  # fmt: skip
                     self.ws = ws
                     attempt = 0
+                    if self.opened_at is None:
+                        self.opened_at = time.monotonic()
+                    for header in ws.response.headers.get_all("Set-Cookie"):
+                        if header.startswith("polku_p_"):  # like a browser: kept for reconnects
+                            self.cookie = header.split(";", 1)[0]
                     if "/screen/" not in self.url and "/console/" not in self.url:
                         join = {"t": "join", "v": 1, "name": self.name}
                         if self.token:
@@ -94,8 +98,10 @@ class Phone:
                             self.snapshot_count += 1
                             continue
                         self._handle(orjson.loads(raw))
-            except (TimeoutError, OSError, websockets.exceptions.WebSocketException):
-                pass
+            except (TimeoutError, OSError, websockets.exceptions.WebSocketException) as error:
+                if self.ws is None:  # the handshake failed (else: a dropped socket)
+                    cause = failure_cause(error)
+                    self.failures[cause] = self.failures.get(cause, 0) + 1
             self.ws = None
             self.welcomed.clear()
             if self.closed:
@@ -110,6 +116,8 @@ class Phone:
         if t == "token":
             self.token = msg["token"]
         elif t == "welcome":
+            if self.welcome_at is None:
+                self.welcome_at = now
             self.welcomed.set()
             self._resend = asyncio.ensure_future(self._send_all(list(self.outbox.values())))
         elif t == "ack":
@@ -172,3 +180,55 @@ class Phone:
             await self.ws.close()
         if self._task is not None:
             self._task.cancel()
+
+
+class HttpError(Exception):
+    def __init__(self, cause: str) -> None:
+        super().__init__(cause)
+        self.cause = cause
+
+
+async def http_get(
+    host: str, port: int, paths: list[str], *, headers: dict[str, str] | None = None,
+    timeout: float = 20.0,
+) -> list[tuple[int, dict[str, str], bytes]]:  # fmt: skip
+    """GET each path in turn over one keep-alive HTTP/1.1 connection, as a phone's browser
+    loads a page and then its style sheets and script. Raises ``HttpError`` with a cause
+    (``timeout``, ``reset``, ``refused``, ``http_503`` …) for the first one that fails."""
+    try:
+        return await asyncio.wait_for(_http_get(host, port, paths, headers or {}), timeout)
+    except HttpError:
+        raise
+    except (TimeoutError, OSError, asyncio.IncompleteReadError, ValueError) as error:
+        cause = "closed" if isinstance(error, asyncio.IncompleteReadError) else None
+        raise HttpError(cause or failure_cause(error)) from error
+
+
+async def _http_get(host, port, paths, headers):
+    reader, writer = await asyncio.open_connection(host, port)
+    extra = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+    results = []
+    try:
+        for path in paths:
+            writer.write(
+                f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\n{extra}\r\n".encode("latin-1")
+            )
+            head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")
+            status = int(head[0].split(" ", 2)[1])
+            response_headers: dict[str, str] = {}
+            for line in head[1:]:
+                if ":" in line:
+                    name, value = line.split(":", 1)
+                    name = name.strip().lower()
+                    value = value.strip()
+                    if name in response_headers:
+                        value = response_headers[name] + ", " + value
+                    response_headers[name] = value
+            length = int(response_headers.get("content-length", "0") or 0)
+            body = await reader.readexactly(length) if length and status != 304 else b""
+            if status >= 500:
+                raise HttpError(f"http_{status}")
+            results.append((status, response_headers, body))
+    finally:
+        writer.close()
+    return results

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
+import secrets
 from collections.abc import AsyncIterator
 
 import orjson
@@ -33,7 +33,7 @@ from django.views.decorators.http import require_POST
 from polku.activities.registry import Rejected, registry
 from polku.core import net, ratelimit
 from polku.core.tenancy import organisation_view
-from polku.live import engine, identity, selectors, services
+from polku.live import engine, identity, phone_http, selectors, services
 from polku.live.engine import closing, frames
 from polku.live.forms import JoinCodeForm, RememberForm, SlotConfigForm
 from polku.paths.selectors import path_get
@@ -80,52 +80,36 @@ def _day_or_page(request: HttpRequest, code: str) -> WorkshopDay | HttpResponse:
     return day
 
 
-_PAGES: dict[tuple[str, str], tuple[float, str]] = {}
-PAGE_CACHE_SECONDS = 10.0
+PAGE_CACHE_SECONDS = 5
 
 
 def participant(request: HttpRequest, code: str) -> HttpResponse:
-    """The phone page. It is the same for every participant of a day (the identity is in the
-    cookie), so it is rendered once per language and kept for a few seconds: a whole hall
-    opens it within a minute."""
+    """The phone page. It is the same for every participant of a day and sets no cookie (the
+    participant's token comes with the websocket handshake, or the SSE stream), so it is marked
+    shareable for a few seconds: ``polku.live.phone_http`` answers a whole hall from one
+    rendering per language, without a thread per phone."""
     lang = request.GET.get("lang")
     if lang in ("fi", "sv", "en"):  # the page is cached without a CSRF token: a GET switch
         response = redirect("live:participant", code=code.upper())
         response.set_cookie(settings.LANGUAGE_COOKIE_NAME, lang, max_age=COOKIE_AGE, samesite="Lax")
         return response
-    key = (code.upper(), get_language() or "fi")
-    if not _may_look_up(request, key[0]):
+    if not _may_look_up(request, code.upper()):
         return _too_many_tries(request)
-    cached = _PAGES.get(key)
-    if cached is None or cached[0] < time.monotonic():
-        day = _day_or_page(request, code)
-        if isinstance(day, HttpResponse):
-            return day
-        html = render_to_string(
-            "live/participant.html",
-            {
-                "day": day,
-                "code": day.join_code,
-                "units": list(day.path.units.order_by("name").values("id", "name")),
-                "ws_path": f"/ws/live/{day.join_code}/",
-            },
-            request=None,
-        )
-        if len(_PAGES) > 1000:
-            _PAGES.clear()
-        _PAGES[key] = cached = (time.monotonic() + PAGE_CACHE_SECONDS, html)
-    token = _cookie_token(request, key[0])
-    response = HttpResponse(cached[1])
-    response["Cache-Control"] = "private, no-cache"
-    if token is None:
-        response.set_cookie(
-            identity.cookie_name(key[0]),
-            identity.token_new(key[0]),
-            max_age=COOKIE_AGE,
-            httponly=True,
-            samesite="Lax",
-            secure=request.is_secure(),
-        )
+    day = _day_or_page(request, code)
+    if isinstance(day, HttpResponse):
+        return day
+    html = render_to_string(
+        "live/participant.html",
+        {
+            "day": day,
+            "code": day.join_code,
+            "units": list(day.path.units.order_by("name").values("id", "name")),
+            "ws_path": f"/ws/live/{day.join_code}/",
+        },
+        request=None,
+    )
+    response = HttpResponse(html)
+    response["Cache-Control"] = f"public, max-age={PAGE_CACHE_SECONDS}"
     return response
 
 
@@ -209,23 +193,37 @@ class CollectConn(engine.Conn):
             self.done.set()
 
 
-async def _fallback_participant(request: HttpRequest, code: str):
-    """The live room and the participant of this browser's cookie (None, None: no such live
-    room, or no valid cookie for it; the cookie is checked before any room is looked up)."""
+async def _fallback_participant(request: HttpRequest, code: str, *, issue: bool = False):
+    """The live room, the participant of this browser's cookie and the token issued now, if
+    any. Without a valid cookie: (None, None, None) — unless ``issue`` (the event stream of a
+    phone whose websocket never opened, so its cookie was never set): then, within the
+    wrong-code limit, a new token for a live room."""
     token = _cookie_token(request, code.upper())
+    issued = None
     if token is None:
-        return None, None
+        if not issue or not _may_look_up(request, code.upper()):
+            return None, None, None
+        token = issued = identity.token_new(code.upper())
     room = await engine.room_get(code)
     if room is None or room.status != WorkshopDay.Status.LIVE:
-        return None, None
+        if room is None and issued:
+            ratelimit.local_hit("live.lookup_miss", net.client_ip(request))
+        return None, None, None
     try:
-        return room, room.participant_for(token, "", None, ip=net.client_ip(request))
+        return room, room.participant_for(token, "", None, ip=net.client_ip(request)), issued
     except Rejected:
-        return None, None
+        return None, None, None
+
+
+def set_participant_cookie(response: HttpResponseBase, code: str, token: str, *, secure: bool):
+    response.set_cookie(
+        identity.cookie_name(code), token, max_age=COOKIE_AGE, httponly=True, samesite="Lax",
+        secure=secure,
+    )  # fmt: skip
 
 
 async def events(request: HttpRequest, code: str) -> HttpResponseBase:
-    room, info = await _fallback_participant(request, code)
+    room, info, issued = await _fallback_participant(request, code, issue=True)
     if room is None or info is None:
         return JsonResponse({"error": "not_live"}, status=404)
     conn = SseConn(audience="phone", lang=get_language() or "fi", ip=net.client_ip(request))
@@ -234,7 +232,9 @@ async def events(request: HttpRequest, code: str) -> HttpResponseBase:
     async def stream() -> AsyncIterator[str]:
         await room.add(conn)
         try:
-            yield "retry: 2000\n\n"
+            # EventSource reconnects after this many ms: a random 2–8 s, so a hall whose
+            # connection broke at once does not come back in the same second
+            yield f"retry: {2000 + secrets.randbelow(6001)}\n\n"
             while True:
                 try:
                     text = await asyncio.wait_for(conn.queue.get(), timeout=20)
@@ -249,6 +249,8 @@ async def events(request: HttpRequest, code: str) -> HttpResponseBase:
 
     response = StreamingHttpResponse(stream(), content_type="text/event-stream")
     response["Cache-Control"] = "no-cache"
+    if issued:
+        set_participant_cookie(response, room.code, issued, secure=request.is_secure())
     response["X-Accel-Buffering"] = "no"
     return response
 
@@ -257,7 +259,7 @@ async def events(request: HttpRequest, code: str) -> HttpResponseBase:
 async def send(request: HttpRequest, code: str) -> HttpResponseBase:
     if request.method != "POST" or request.content_type != "application/json":
         return JsonResponse({"error": "method"}, status=405)
-    room, info = await _fallback_participant(request, code)
+    room, info, _issued = await _fallback_participant(request, code)
     if room is None or info is None:
         return JsonResponse([{"t": "error", "code": "not_live", "id": None,
                               "message": _("This workshop is not open right now.")}],
@@ -356,7 +358,7 @@ def day_status(request: HttpRequest, path_pk: int, day_pk: int) -> HttpResponse:
     except ValidationError as error:
         messages.error(request, error.messages[0])
     else:
-        _PAGES.clear()
+        phone_http.page_cache_clear()
         async_to_sync(engine.room_reload)(day.join_code)
     return redirect("live:console", org, path_pk, day_pk)
 
@@ -369,7 +371,7 @@ def day_end(request: HttpRequest, path_pk: int, day_pk: int) -> HttpResponse:
     org = request.organisation.slug  # type: ignore[attr-defined]
     if request.method == "POST":
         outcomes = workshop_day_close(workshop_day=day, user=request.user)  # type: ignore[arg-type]
-        _PAGES.clear()
+        phone_http.page_cache_clear()
         for outcome in outcomes:
             (messages.success if outcome.ok else messages.error)(request, outcome.message)
         return redirect("reports:summary", org, path_pk, day_pk)

@@ -92,6 +92,7 @@ class Room(Snapshots):
     def _build(self, data: selectors.RoomData) -> None:
         self._reset()
         self.day_id, self.title, self.status = data.day_id, data.title, data.status
+        self.last_event_id, self.stamp = data.last_event_id, data.stamp
         self.path_id, self.units = data.path_id, data.units
         self.organisation_id = data.organisation_id
         self.unit_names = {u["id"]: u["name"] for u in data.units}
@@ -538,6 +539,10 @@ class Room(Snapshots):
                 )  # fmt: skip
             except Rejected:
                 log.info("remote %s event rejected here", row["kind"])
+
+    def bridge_changed(self) -> None:
+        """The link to the other instances went down or came back: the console shows it."""
+        self._console_rev = -1
 
     # -- writing ---------------------------------------------------------------------------
     async def flush(self) -> None:

@@ -9,6 +9,7 @@ import orjson
 from django.template.loader import render_to_string
 from django.utils import translation
 
+from polku.live.engine import bridge as bridge_mod
 from polku.live.engine.connection import Conn, dumps
 from polku.live.engine.slots import PLAIN, STATUS_LABELS, Slot
 
@@ -168,6 +169,7 @@ class Snapshots:
             snap["screen_title"] = self.slots[screen].title if screen else ""
         snap["activity"] = {**slot.info(), "status_label": labels[slot.status]} if slot else None
         snap["data"] = slot.activity.console_snapshot(slot.state, slot.config) if slot else {}
+        snap["bridge_down"] = bridge_mod.bridge is not None and not bridge_mod.bridge.ok
         return snap
 
     def snapshot_for(self, conn: Conn) -> dict[str, Any]:

@@ -343,3 +343,67 @@ def test_closing_an_activity_carries_its_results_to_the_path():
     assert list(ActivityResult.objects.values_list("path_id", "kind", "text", "score")) == [
         (day.path_id, "topic", "Kummit", 1.0)
     ]
+
+
+async def _handshake(path, headers=(), query=b""):
+    """The websocket.accept message of a connection (with the headers of the 101 response)."""
+    from asgiref.testing import ApplicationCommunicator
+
+    scope = {"type": "websocket", "path": path, "headers": list(headers), "subprotocols": [],
+             "query_string": query, "scheme": "ws"}  # fmt: skip
+    comm = ApplicationCommunicator(APP, scope)
+    await comm.send_input({"type": "websocket.connect"})
+    accept = await comm.receive_output(3)
+    return comm, accept
+
+
+def test_handshake_sets_the_participant_cookie_and_join_uses_it():
+    """The join page is the same for every phone; its participant cookie comes with the 101
+    response, and the phone's join then uses that token (the SSE fallback and "what is stored
+    about me" read the same cookie)."""
+    from http.cookies import SimpleCookie
+
+    day, _slots, _ = live_day()
+
+    async def scenario():
+        comm, accept = await _handshake(f"/ws/live/{day.join_code}/")
+        assert accept["type"] == "websocket.accept"
+        [(name, value)] = accept["headers"]
+        assert name == b"set-cookie"
+        morsel = SimpleCookie(value.decode())[identity.cookie_name(day.join_code)]
+        assert identity.token_valid(morsel.value)
+        assert (morsel["httponly"], morsel["samesite"], morsel["path"], morsel["max-age"]) == (
+            True, "Lax", "/", "2592000",
+        )  # fmt: skip
+        assert morsel["secure"] == ""
+        await comm.send_input({"type": "websocket.receive", "text": '{"t":"join","v":1}'})
+        token = await comm.receive_output(3)
+        assert token["text"] == f'{{"t":"token","token":"{morsel.value}"}}'
+        await comm.send_input({"type": "websocket.disconnect", "code": 1000})
+        await comm.wait(1)
+        # a phone that has the cookie gets no new one
+        cookie = f"{identity.cookie_name(day.join_code)}={morsel.value}".encode()
+        comm, accept = await _handshake(f"/ws/live/{day.join_code}/", [(b"cookie", cookie)])
+        assert "headers" not in accept
+        await comm.send_input({"type": "websocket.disconnect", "code": 1000})
+        await comm.wait(1)
+        return morsel.value
+
+    token = async_to_sync(scenario)()
+    engine_room = engine.rooms[day.join_code]
+    assert list(engine_room.participants) == [identity.token_hash(token)]
+
+
+def test_projector_and_console_handshakes_set_no_cookie():
+    day, _slots, facilitator = live_day()
+    key = identity.staff_key(day_id=day.pk, role="screen", user_id=facilitator.user_id)
+
+    async def scenario():
+        comm, accept = await _handshake(
+            f"/ws/live/{day.join_code}/screen/", query=f"k={key}".encode()
+        )
+        await comm.send_input({"type": "websocket.disconnect", "code": 1000})
+        await comm.wait(1)
+        return accept
+
+    assert "headers" not in async_to_sync(scenario)()

@@ -60,3 +60,32 @@ def test_post_input_is_acked_and_sse_streams_welcome_view_and_snapshot():
             task.cancel()
 
     async_to_sync(scenario)()
+
+
+def test_sse_without_a_cookie_issues_one_that_the_post_then_uses():
+    """A phone whose websocket never opened has no participant cookie yet (it comes with the
+    websocket handshake): the event stream sets it, and the POSTed inputs use it."""
+    day, (topics, _vote), _ = live_day()
+
+    async def scenario():
+        client = AsyncClient()
+        room = await engine.room_get(day.join_code)
+        room._apply(slot_id=topics.pk, kind="sys:open", actor="f1", client_id="o1", data={})
+        response = await client.get(f"/j/{day.join_code}/events/")
+        cookie = response.cookies[identity.cookie_name(day.join_code)]
+        assert identity.token_valid(cookie.value)
+        assert cookie["httponly"] is True and cookie["samesite"] == "Lax"
+        await response.streaming_content.aclose()
+        client.cookies[cookie.key] = cookie.value
+        frame = {"t": "input", "id": "s-1", "slot": topics.pk, "kind": "card",
+                 "data": {"text": "Ilman evästettä"}}  # fmt: skip
+        reply = await client.post(
+            f"/j/{day.join_code}/send/", orjson.dumps(frame), content_type="application/json"
+        )
+        assert orjson.loads(reply.content)[0] == {"t": "ack", "id": "s-1", "seq": 1}
+        for task in room.tasks:
+            task.cancel()
+        return cookie.value
+
+    token = async_to_sync(scenario)()
+    assert identity.token_hash(token) in engine.rooms[day.join_code].participants

@@ -34,26 +34,19 @@ def test_planned_and_closed_days_get_friendly_pages_without_their_title(client):
     assert "Salainen" not in page
     day.status = "closed"
     day.save()
-    views_cache_clear()
     page = client.get(f"/j/{day.join_code}/").content.decode()
     assert "Työpaja on päättynyt" in page
     assert "Salainen" not in page
 
 
-def views_cache_clear():
-    from polku.live import views
-
-    views._PAGES.clear()
-
-
-def test_participant_page_sets_signed_httponly_cookie_and_has_no_inline_script(client):
-    views_cache_clear()
+def test_participant_page_is_shareable_sets_no_cookie_and_has_no_inline_script(client):
+    """Every phone of the hall gets the same bytes (the participant cookie comes with the
+    websocket handshake), so the page may be cached for a few seconds."""
     day, _slots, _ = live_day()
     response = client.get(f"/j/{day.join_code}/")
-    cookie = response.cookies[identity.cookie_name(day.join_code)]
-    assert identity.token_valid(cookie.value, day.join_code)
-    assert cookie["httponly"] is True
-    assert cookie["samesite"] == "Lax"
+    assert response.status_code == 200
+    assert response["Cache-Control"] == "public, max-age=5"
+    assert list(response.cookies) == []
     html = response.content.decode()
     assert "<script>" not in html and "onclick" not in html and 'style="' not in html
     assert f'data-ws="/ws/live/{day.join_code}/"' in html
@@ -153,7 +146,6 @@ def test_path_results_include_lists_carried_results(client, django_assert_num_qu
 
 
 def test_language_switch_on_the_phone_page_sets_the_cookie(client):
-    views_cache_clear()
     day, _slots, _ = live_day()
     response = client.get(f"/j/{day.join_code}/", {"lang": "sv"})
     assert response.status_code == 302

@@ -118,7 +118,7 @@
       case "welcome": ctx.me0 = m.me; profile(m.me); resend(); break;
       case "view": setView(m); break;
       case "snapshot": ctx.data = m.data || {}; ctx.activity = m.activity; ctx.day = m.day || ctx.day;
-        ctx.connected = m.connected; ctx.agenda = m.agenda; render(); break;
+        ctx.connected = m.connected; ctx.agenda = m.agenda; ctx.bridge_down = m.bridge_down; render(); break;
       case "me": if (m.slot === viewSlot) { ctx.me = m.data || {}; meSlot = m.slot; render(); } break;
       case "ack": delete outbox[m.id]; save(); done(m.id, null); break;
       case "error":
