@@ -19,3 +19,5 @@ urlpatterns = [
 
 if settings.POLKU_OIDC_ENABLED:  # staff sign-in through the organisation's identity provider
     urlpatterns.append(path("oidc/", include("mozilla_django_oidc.urls")))
+# a database out of connections answers 503 "try again", never a 500 (polku/core/busy.py)
+handler500 = "polku.core.busy.server_error"

@@ -41,10 +41,37 @@ def database_config(url: str | None) -> dict[str, Any]:
             "transaction_mode": "IMMEDIATE",
             "timeout": 20,
         }
-    else:
-        config["CONN_MAX_AGE"] = 60
-        config["CONN_HEALTH_CHECKS"] = True
+    elif config["ENGINE"] == "django.db.backends.postgresql":
+        config["CONN_MAX_AGE"] = 0  # connections come from the pool and go back to it
+        config.setdefault("OPTIONS", {})["pool"] = pool_config()
     return config
+
+
+def pool_config() -> dict[str, Any]:
+    """Django's psycopg pool, per server process (docs/deploy.md, "Database connections").
+
+    POLKU_DB_POOL_MIN   connections kept open (default 2)
+    POLKU_DB_POOL_MAX   at most this many per process (default 8): the live rooms' database
+                        thread keeps one, requests share the rest
+    POLKU_DB_POOL_WAIT  seconds a request waits in the queue for a free connection before it
+                        gets the "try again" page (503, never a 500) (default 10)
+    """
+    low = int(os.environ.get("POLKU_DB_POOL_MIN", "2"))
+    high = max(low, int(os.environ.get("POLKU_DB_POOL_MAX", "8")))
+    return {
+        "min_size": low,
+        "max_size": high,
+        "timeout": float(os.environ.get("POLKU_DB_POOL_WAIT", "10")),
+        "max_idle": 300,
+        "check": _pool_check,
+    }
+
+
+def _pool_check(connection: Any) -> None:
+    """A connection handed out by the pool is checked first (a restarted server)."""
+    from psycopg_pool import ConnectionPool
+
+    ConnectionPool.check_connection(connection)
 
 
 def mailer_config(url: str | None) -> dict:
@@ -95,6 +122,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "polku.core.metrics.MetricsMiddleware",
+    "polku.core.busy.BusyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -1,6 +1,8 @@
 """Scale-out: two uvicorn instances on PostgreSQL + Redis serve one room. A vote sent to
 instance A appears in the presenter snapshot of a client connected to instance B."""
 
+from __future__ import annotations
+
 import asyncio
 import os
 import time
@@ -174,7 +176,7 @@ def test_two_instances_behind_nginx_serve_one_room(pg_database, tmp_path):
             for screen in screens:
                 assert await _until(
                     lambda s=screen: (s.last_snapshot or {}).get("data", {}).get("count") == 4
-                ), screen.last_snapshot
+                ), [((s.last_snapshot or {}).get("data") or {}).get("count") for s in screens]
             for client in (staff, *screens, *phones):
                 await client.stop()
 
@@ -186,3 +188,124 @@ def test_two_instances_behind_nginx_serve_one_room(pg_database, tmp_path):
         a.stop()
         if b is not None:
             b.stop()
+
+
+# -- running out of database connections; Redis going away --------------------------------
+def test_a_process_out_of_pooled_connections_answers_try_again_not_500(pg_database):
+    """POLKU_DB_POOL_MAX=1: once a live room is loaded its database thread keeps the one
+    connection, so a page that needs the database waits POLKU_DB_POOL_WAIT in the queue and
+    then gets the Finnish "try again" page (503). With two connections the same page is 200."""
+    import urllib.error
+    import urllib.request
+
+    env = server_env(pg_database, POLKU_DB_POOL_MIN="1", POLKU_DB_POOL_MAX="1",
+                     POLKU_DB_POOL_WAIT="0.5")  # fmt: skip
+    room = prepare_database(env, code="POOL22", activities="topics")
+    server = Server(env).start()
+    try:
+
+        async def load_the_room():
+            phone = Phone(server.ws, room["code"])
+            await phone.start()
+            await phone.stop()
+
+        run_async(load_the_room())
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(f"{server.url}/j/{room['code']}/me/", timeout=10)
+        assert refused.value.code == 503
+        assert 5 <= int(refused.value.headers["Retry-After"]) <= 15
+        assert "<h1>Nyt on ruuhkaa</h1>" in refused.value.read().decode()
+    finally:
+        server.stop()
+    env["POLKU_DB_POOL_MAX"] = "2"
+    server = Server(env).start()
+    try:
+        run_async(load_the_room())
+        with urllib.request.urlopen(f"{server.url}/j/{room['code']}/me/", timeout=10) as ok:
+            assert ok.status == 200
+    finally:
+        server.stop()
+
+
+class RedisServer:
+    """A Redis of the test's own (the shared one must not be stopped)."""
+
+    def __init__(self) -> None:
+        from tests.e2e.conftest_live import free_port
+
+        self.port = free_port()
+        self.proc = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> RedisServer:
+        import shutil
+        import subprocess
+
+        binary = shutil.which("redis-server")
+        if binary is None:
+            pytest.skip("redis-server is missing")
+        self.proc = subprocess.Popen(
+            [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "no"], stdout=subprocess.DEVNULL,
+        )  # fmt: skip
+        import redis
+
+        end = time.monotonic() + 10
+        while time.monotonic() < end:
+            try:
+                redis.Redis.from_url(self.url, socket_connect_timeout=0.5).ping()
+                return self
+            except redis.ConnectionError:
+                time.sleep(0.1)
+        raise RuntimeError("redis-server did not start")
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def test_redis_down_the_room_goes_on_per_instance_and_the_console_says_so(pg_database):
+    _services_or_skip()
+    own_redis = RedisServer().start()
+    env = server_env(pg_database, REDIS_URL=own_redis.url)
+    room = prepare_database(env, code="REDIS2", activities="topics")
+    a = Server(env).start()
+    b = None
+    try:
+        b = Server(env).start()
+
+        async def scenario():
+            staff = Phone(a.ws, room["code"], path=f"console/?k={room['console_key']}")
+            screen_b = Phone(b.ws, room["code"], path=f"screen/?k={room['screen_key']}")
+            phone_a = Phone(a.ws, room["code"])
+            for client in (staff, screen_b, phone_a):
+                await client.start()
+            await staff.control(room["slots"]["topics"], "open")
+            assert await staff.wait_acked(10)
+            assert await _until(lambda: (screen_b.last_snapshot or {}).get("activity"))
+            assert staff.last_snapshot["bridge_down"] is False
+            own_redis.stop()
+            # instance A goes on alone: the input is stored and acknowledged, A's console
+            # says the instances are cut off from each other
+            await phone_a.input(room["slots"]["topics"], "card", {"text": "Katkon aikana"})
+            assert await phone_a.wait_acked(10)
+            assert await _until(lambda: staff.last_snapshot.get("bridge_down") is True, 15)
+            assert staff.last_snapshot["data"]["count"] == 1
+            assert screen_b.last_snapshot["data"]["count"] == 0
+            # Redis back on the same port: both rebuild from the database and agree again
+            own_redis.start()
+            assert await _until(lambda: screen_b.last_snapshot["data"].get("count") == 1, 20)
+            assert await _until(lambda: staff.last_snapshot.get("bridge_down") is False, 10)
+            for client in (staff, screen_b, phone_a):
+                await client.stop()
+
+        run_async(scenario())
+    finally:
+        a.stop()
+        if b is not None:
+            b.stop()
+        own_redis.stop()

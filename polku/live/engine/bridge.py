@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import logging
 import time
 import uuid
@@ -33,6 +34,10 @@ if TYPE_CHECKING:
 log = logging.getLogger("polku.live")
 
 INSTANCE_ID = uuid.uuid4().hex[:12]
+_db = settings.DATABASES["default"]
+DATABASE_KEY = hashlib.sha256(
+    f"{_db.get('HOST', '')}:{_db.get('PORT', '')}/{_db.get('NAME', '')}".encode()
+).hexdigest()[:10]
 RETRY_SECONDS = 2.0
 
 
@@ -66,7 +71,9 @@ class RedisBridge:
 
     @staticmethod
     def channel(day_id: int) -> str:
-        return f"polku:live:{day_id}"
+        """Per database and day: Redis pub/sub channels are global to the server (not per db
+        number), so two deployments, or two test runs, sharing one Redis never cross-talk."""
+        return f"polku:live:{DATABASE_KEY}:{day_id}"
 
     def _down(self, what: str, error: BaseException) -> None:
         if self.ok:
@@ -87,6 +94,9 @@ class RedisBridge:
                 self._down("subscribe", error)
         if self.reader is None or self.reader.done():
             self.reader = asyncio.ensure_future(self._read())
+        # what others committed after the room read the database and before the subscription
+        # took effect was published to nobody here: read it again (applying twice is a no-op)
+        await room.catch_up()
 
     async def leave(self, room: Room) -> None:
         self._ensure()
@@ -169,14 +179,20 @@ class RedisBridge:
             channel = message["channel"]
             channel = channel.decode() if isinstance(channel, bytes) else channel
             room = self.by_channel.get(channel)
-            payload = orjson.loads(message["data"])
-            if room is None or payload.get("o") == INSTANCE_ID:
+            try:
+                payload = orjson.loads(message["data"])
+            except orjson.JSONDecodeError:
                 continue
-            if payload.get("reload"):
-                await room.settle()
-                await room.reload()
-            else:
-                await room.apply_remote(payload["rows"])
+            if room is None or not isinstance(payload, dict) or payload.get("o") == INSTANCE_ID:
+                continue
+            try:
+                if payload.get("reload"):
+                    await room.settle()
+                    await room.reload()
+                else:
+                    await room.apply_remote(payload["rows"])
+            except Exception:  # one bad message must not stop the reader
+                log.exception("applying another instance's live events failed")
 
 
 class DatabaseBridge:

@@ -540,6 +540,16 @@ class Room(Snapshots):
             except Rejected:
                 log.info("remote %s event rejected here", row["kind"])
 
+    async def catch_up(self, margin: int = 1000) -> None:
+        """Apply events stored since the room was loaded (ids a little below the last one seen
+        too: PostgreSQL may commit a lower id later)."""
+        rows = await run_db(
+            selectors.events_after, day_id=self.day_id, after=max(0, self.last_event_id - margin)
+        )
+        if rows:
+            self.last_event_id = max(self.last_event_id, rows[-1]["id"])
+            await self.apply_remote(rows)
+
     def bridge_changed(self) -> None:
         """The link to the other instances went down or came back: the console shows it."""
         self._console_rev = -1
