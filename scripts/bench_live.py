@@ -171,7 +171,8 @@ class Run:
         env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "WEB_CONCURRENCY")}
         env.update(
             DATABASE_URL=database_url, DJANGO_SETTINGS_MODULE="config.settings.local", DEBUG="0",
-            SECRET_KEY=os.environ.get("SECRET_KEY", "bench-live-secret-" + "x" * 40), **extra,
+            SECRET_KEY=os.environ.get("SECRET_KEY", "bench-live-secret-" + "x" * 40),
+            STATIC_ROOT=str(self.args.static_root), **extra,
         )  # fmt: skip
         for hook in SERVER_ENV_HOOKS:
             hook(self.args, env)
@@ -220,7 +221,7 @@ class Run:
             self._spawn(uvicorn_cmd("config.asgi:application", port, a), env, port)
         self.nginx = Nginx(self.tmp / "nginx", listen_port=free_port(),
                            instances=[f"127.0.0.1:{p}" for p in ports],
-                           static_root=str(ROOT / "staticfiles"), workers=1).start()  # fmt: skip
+                           static_root=str(a.static_root), workers=1).start()  # fmt: skip
         return {"port": self.nginx.port, "screens": ports}
 
     def _spawn(self, cmd: list[str], env: dict[str, str], port: int) -> None:
@@ -659,8 +660,10 @@ def main() -> None:
     nofile = raise_nofile()
     # DEBUG=0 as deployed: hashed static names from the manifest (the real file sizes, and what
     # nginx serves in the scale-out runs)
+    args.static_root = Path(tempfile.mkdtemp(prefix="polku-bench-static-"))
     subprocess.run([PY, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, check=True,
-                   env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.local"})  # fmt: skip
+                   env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.local",
+                        "STATIC_ROOT": str(args.static_root)})  # fmt: skip
     if "bare" in targets:  # the real page's bytes, for the bare server to answer
         run = Run(args, "polku", 1)
         try:
@@ -694,6 +697,7 @@ def main() -> None:
     finally:
         if getattr(args, "page_file", None):
             args.page_file.unlink(missing_ok=True)
+        shutil.rmtree(args.static_root, ignore_errors=True)
     report_medians(results)
 
 

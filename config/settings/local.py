@@ -2,6 +2,7 @@
 
 import os
 import secrets
+from pathlib import Path
 
 from .base import *  # noqa: F403
 from .base import BASE_DIR, LOGGING
@@ -23,6 +24,8 @@ DEBUG = os.environ.get("DEBUG", "1") == "1"
 # Serve static files straight from the app directories (no collectstatic needed for make run).
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
+if os.environ.get("STATIC_ROOT"):  # as in production (make bench-live collects into a temp dir)
+    STATIC_ROOT = Path(os.environ["STATIC_ROOT"])
 STATIC_ROOT.mkdir(exist_ok=True)
 
 # The task worker beside `make run` prints every email it sends (console mailer) in the

@@ -106,3 +106,45 @@ def test_phone_without_websockets_falls_back_to_sse_and_post(live_room, page, ph
     phone_page.get_by_role("button", name="Lähetä").click()
     phone_page.get_by_text("Lähetetty. Kiitos!").wait_for()
     page.locator(".mod-card", has_text="Ilman websocketia").wait_for()
+
+
+def test_phone_gets_its_cookie_with_the_handshake_and_reconnects_with_jittered_backoff(
+    tmp_path, phone_page
+):
+    """The join page sets no cookie; the websocket handshake does. When the server goes away
+    the phone's retries wait a random 0.25 s … min(30 s, 2.5 s × 2^n) (Math.random pinned
+    here to its top), and it is back by itself when the server returns."""
+    env = server_env(f"sqlite:///{tmp_path}/db.sqlite3")
+    room = prepare_database(env, code="JITTR2", activities="topics")
+    server = Server(env).start()
+    try:
+        phone_page.add_init_script(
+            """Math.random = () => 0.999; window.__retries = [];
+            const setTimeout0 = window.setTimeout;
+            window.setTimeout = function (fn, ms, ...rest) {
+              if (fn && fn.name === "connect") window.__retries.push(ms);
+              return setTimeout0.call(this, fn, ms, ...rest);
+            };"""
+        )
+        response = phone_page.goto(f"{server.url}/j/{room['code']}/")
+        assert "set-cookie" not in response.headers
+        phone_page.wait_for_selector(".live-conn--online")
+        cookies = {c["name"]: c for c in phone_page.context.cookies()}
+        cookie = cookies["polku_p_JITTR2"]
+        assert (cookie["httpOnly"], cookie["sameSite"]) == (True, "Lax")
+        server.kill()
+        phone_page.wait_for_selector(".live-conn--offline")
+        for _ in range(200):  # (wait_for_function would need 'unsafe-eval' under our CSP)
+            if phone_page.evaluate("() => window.__retries.length") >= 2:
+                break
+            phone_page.wait_for_timeout(100)
+        first, second = phone_page.evaluate("window.__retries.slice(0, 2)")
+        assert round(first) == round(250 + 0.999 * (2500 - 250))
+        assert round(second) == round(250 + 0.999 * (5000 - 250))
+        server.start()
+        phone_page.wait_for_selector(".live-conn--online", timeout=30_000)
+        assert {c["name"]: c["value"] for c in phone_page.context.cookies()}[
+            "polku_p_JITTR2"
+        ] == cookie["value"]  # the same participant after the reconnect
+    finally:
+        server.stop()

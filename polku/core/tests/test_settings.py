@@ -13,7 +13,7 @@ def test_sqlite_default_uses_wal_immediate_transactions_and_busy_timeout():
     assert "PRAGMA busy_timeout=20000;" in init
 
 
-def test_postgres_url_keeps_connections_with_health_checks():
+def test_postgres_url_uses_the_psycopg_pool_sized_from_the_environment(monkeypatch):
     config = database_config("postgres://polku:s3cret@db.internal:5433/polku")
     assert config["ENGINE"] == "django.db.backends.postgresql"
     assert (config["HOST"], config["PORT"], config["NAME"], config["USER"]) == (
@@ -22,9 +22,20 @@ def test_postgres_url_keeps_connections_with_health_checks():
         "polku",
         "polku",
     )
-    assert config["CONN_MAX_AGE"] == 60
-    assert config["CONN_HEALTH_CHECKS"] is True
-    assert "OPTIONS" not in config or "transaction_mode" not in config["OPTIONS"]
+    assert config["CONN_MAX_AGE"] == 0  # Django's pool takes connections back after a request
+    pool = config["OPTIONS"]["pool"]
+    assert (pool["min_size"], pool["max_size"], pool["timeout"], pool["max_idle"]) == (
+        2,
+        8,
+        10.0,
+        300,
+    )
+    assert "transaction_mode" not in config["OPTIONS"]
+    monkeypatch.setenv("POLKU_DB_POOL_MIN", "4")
+    monkeypatch.setenv("POLKU_DB_POOL_MAX", "3")  # never below the minimum
+    monkeypatch.setenv("POLKU_DB_POOL_WAIT", "2.5")
+    pool = database_config("postgres://db.internal/polku")["OPTIONS"]["pool"]
+    assert (pool["min_size"], pool["max_size"], pool["timeout"]) == (4, 4, 2.5)
 
 
 def test_email_url_unset_is_console_and_smtp_url_is_parsed():

@@ -75,7 +75,12 @@ def test_sse_without_a_cookie_issues_one_that_the_post_then_uses():
         cookie = response.cookies[identity.cookie_name(day.join_code)]
         assert identity.token_valid(cookie.value)
         assert cookie["httponly"] is True and cookie["samesite"] == "Lax"
-        await response.streaming_content.aclose()
+        stream = response.streaming_content
+        first = await anext(stream)
+        first = first.decode() if isinstance(first, bytes) else first
+        assert first.startswith("retry: ") and first.endswith("\n\n")
+        assert 2000 <= int(first[7:-2]) <= 8000  # jittered EventSource reconnect
+        await stream.aclose()
         client.cookies[cookie.key] = cookie.value
         frame = {"t": "input", "id": "s-1", "slot": topics.pk, "kind": "card",
                  "data": {"text": "Ilman evästettä"}}  # fmt: skip

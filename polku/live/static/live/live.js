@@ -64,7 +64,7 @@
       if (e.code === 4401 && role === "phone") {
         var had = tokenStored();
         try { localStorage.removeItem("polku-token-" + D.code); } catch (x) { /* */ }
-        if (!had) { reloadOnce(); return; }  // the page issues this browser's token (a cookie)
+        if (!had) { reloadOnce(); return; }  // a fresh page and handshake bring a new cookie
       }
       if (e.code === 4404 || e.code === 4403) return;
       retry();
@@ -74,11 +74,17 @@
     try { if (sessionStorage.getItem("polku-reloaded-" + D.code)) return; sessionStorage.setItem("polku-reloaded-" + D.code, "1"); } catch (x) { return; }
     location.reload();
   }
+  /* Reconnect back-off with full jitter: the n-th retry waits a random time between 0.25 s and
+   * min(30 s, 2.5 s × 2^n). When a server restarts or the hall's Wi-Fi comes back, thousands of
+   * phones retry at once; spread over seconds they join like a normal arrival, not a flood. */
+  function backoff(n) {
+    var cap = Math.min(30000, 2500 * Math.pow(2, Math.min(n, 4)));
+    return 250 + Math.random() * (cap - 250);
+  }
   function retry() {
     attempts += 1;
     if (!opened && attempts >= 3 && role === "phone" && D.sse && window.EventSource) { useSse = true; }
-    var delay = Math.min(15000, 500 * Math.pow(2, Math.min(attempts, 5))) * (0.7 + Math.random() * 0.6);
-    clearTimeout(timer); timer = setTimeout(connect, delay);
+    clearTimeout(timer); timer = setTimeout(connect, backoff(attempts - 1));
   }
   function connectSse() {
     conn("connecting");
@@ -363,6 +369,8 @@
   }
 
   setInterval(function () { if (ws && ws.readyState === 1) ws.send('{"t":"ping"}'); }, 25000);
-  window.addEventListener("online", function () { if (!ws && !useSse) { attempts = 0; connect(); } });
+  window.addEventListener("online", function () {
+    if (!ws && !useSse) { attempts = 0; clearTimeout(timer); timer = setTimeout(connect, backoff(0)); }
+  });
   connect();
 })();
