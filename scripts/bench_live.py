@@ -632,8 +632,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="default: bare and polku")  # fmt: skip
     parser.add_argument("--processes", type=ints, default=[1, 2],
                         help="uvicorn worker processes per instance (polku target)")  # fmt: skip
-    parser.add_argument("--no-server-deflate", dest="server_deflate", action="store_false",
-                        help="the server declines permessage-deflate (uvicorn --ws-per-message-deflate false)")  # fmt: skip
+    parser.add_argument("--server-deflate", action="store_true",
+                        help="the server accepts permessage-deflate (serve.sh declines it)")  # fmt: skip
     parser.add_argument("--no-client-deflate", dest="client_deflate", action="store_false",
                         help="phones do not offer permessage-deflate (browsers do)")  # fmt: skip
     parser.add_argument("--no-static", action="store_true", help="phones load only the page")

@@ -20,5 +20,10 @@ WORKER=$!
 .venv/bin/python manage.py scheduler >/dev/null &
 SCHEDULER=$!
 trap 'kill $WORKER $SCHEDULER 2>/dev/null' EXIT INT TERM
+# WEB_CONCURRENCY server processes (uvicorn --workers; default 1); with more than one and no
+# REDIS_URL their live rooms keep level through the SQLite event log (docs/deploy.md)
+WEB_CONCURRENCY=${WEB_CONCURRENCY:-1}
+export WEB_CONCURRENCY
 .venv/bin/uvicorn config.asgi:application --host "$HOST" --port "$PORT" \
-    --ws websockets-sansio --lifespan off --no-access-log --timeout-graceful-shutdown 3
+    --ws websockets-sansio --ws-per-message-deflate false --lifespan off --no-access-log \
+    --timeout-graceful-shutdown 3

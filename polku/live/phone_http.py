@@ -123,7 +123,12 @@ class PageCache:
             done.set_result(None)
 
     async def _refresh(self, app: Any, key: tuple[str, str], scope: dict, done: asyncio.Future):
+        sent_body = asyncio.Event()
+
         async def receive() -> dict[str, Any]:
+            if sent_body.is_set():  # Django then listens for a disconnect that never comes
+                await asyncio.Event().wait()
+            sent_body.set()
             return {"type": "http.request", "body": b"", "more_body": False}
 
         async def discard(message: dict[str, Any]) -> None:

@@ -112,6 +112,8 @@ def activity_open_data(*, slot_id: int, activity: ActivityType) -> dict[str, Any
     """What an activity reads from its path when it opens (``ActivityType.open_data``)."""
     slot = AgendaSlot.objects.select_related("workshop_day__path").get(pk=slot_id)
     return activity.open_data(slot=slot)
+
+
 EVENT_FIELDS = ("id", "slot_id", "actor", "client_id", "kind", "data", "name", "unit_id_tag")
 
 

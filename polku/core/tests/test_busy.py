@@ -16,7 +16,7 @@ def pool_timeout(request):
 
 
 def too_many_clients(request):
-    raise OperationalError('connection failed: FATAL:  sorry, too many clients already')
+    raise OperationalError("connection failed: FATAL:  sorry, too many clients already")
 
 
 def bug(request):

@@ -216,10 +216,12 @@ def test_bad_inputs_get_finnish_rejections_and_change_nothing():
 
 
 def test_forged_token_is_rejected_and_socket_closed():
+    """A forged token in the join frame is refused. (A forged cookie is never used: the
+    handshake replaces it with a new one, as the participant page used to.)"""
     day, _slots, _ = live_day()
 
     async def scenario():
-        comm = await phone(day.join_code, token="forged:token")
+        comm = await phone(day.join_code, token="forged:token", cookie=False)
         error = await comm.receive_json_from()
         assert error == {
             "t": "error", "id": None, "code": "token",
@@ -371,7 +373,7 @@ def test_handshake_sets_the_participant_cookie_and_join_uses_it():
         [(name, value)] = accept["headers"]
         assert name == b"set-cookie"
         morsel = SimpleCookie(value.decode())[identity.cookie_name(day.join_code)]
-        assert identity.token_valid(morsel.value)
+        assert identity.token_valid(morsel.value, day.join_code)
         assert (morsel["httponly"], morsel["samesite"], morsel["path"], morsel["max-age"]) == (
             True, "Lax", "/", "2592000",
         )  # fmt: skip

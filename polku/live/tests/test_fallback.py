@@ -73,7 +73,7 @@ def test_sse_without_a_cookie_issues_one_that_the_post_then_uses():
         room._apply(slot_id=topics.pk, kind="sys:open", actor="f1", client_id="o1", data={})
         response = await client.get(f"/j/{day.join_code}/events/")
         cookie = response.cookies[identity.cookie_name(day.join_code)]
-        assert identity.token_valid(cookie.value)
+        assert identity.token_valid(cookie.value, day.join_code)
         assert cookie["httponly"] is True and cookie["samesite"] == "Lax"
         stream = response.streaming_content
         first = await anext(stream)

@@ -169,16 +169,19 @@ def test_an_error_anywhere_in_the_socket_never_leaves_a_ghost(monkeypatch):
 
 
 # -- identity: one token per browser, bounded per address ------------------------------------
-def test_a_socket_without_a_page_token_is_refused_and_adds_nobody():
+def test_a_join_with_a_wrong_token_is_refused_and_adds_nobody():
+    """A token of another workshop or a forged one is refused. (A socket with no token at all
+    gets one new identity with its handshake cookie, bounded per address — as the page gave
+    one per load before; test_consumers.test_handshake_sets_the_participant_cookie…)"""
     day, _slots, _fac = live_day()
 
     async def scenario():
         from channels.testing import WebsocketCommunicator
 
-        for token in (None, identity.token_new("OTHER2"), "forged:token"):
+        for token in (identity.token_new("OTHER2"), "forged:token"):
             comm = WebsocketCommunicator(APP, f"/ws/live/{day.join_code}/")
             await comm.connect()
-            await comm.send_json_to({"t": "join", "v": 1, **({"token": token} if token else {})})
+            await comm.send_json_to({"t": "join", "v": 1, "token": token})
             assert await comm.receive_json_from() == {
                 "t": "error", "id": None, "code": "token",
                 "message": "Osallistujatunnisteesi ei kelpaa. Lataa sivu uudelleen liittyäksesi.",

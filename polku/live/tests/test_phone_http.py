@@ -180,6 +180,6 @@ def test_an_expired_page_is_served_while_the_next_one_renders_and_a_closed_day_i
 
     first, stale, after = async_to_sync(scenario)()
     assert stale == first
-    assert b"Ty\xc3\xb6paja on p\xc3\xa4\xc3\xa4ttynyt." in after[2]
+    assert "Työpaja on päättynyt".encode() in after[2]
     assert app.pages.entries == {}
     assert django.paths == [path, path, path]
