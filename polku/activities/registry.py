@@ -48,6 +48,7 @@ from django.utils.translation import gettext_lazy as _
 __all__ = [
     "ActivityType",
     "Event",
+    "GroupCopy",
     "Id",
     "Rejected",
     "ResultItem",
@@ -96,6 +97,18 @@ class ResultItem:
     score: float | None = None
     unit: int | None = None
     data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class GroupCopy:
+    """One group's own copy of an activity during a group phase (the live room holds one state
+    per group; see docs/new-activity.md, "Groups"). ``config`` is the slot's configuration
+    plus ``config["group"] = {"id", "name", "unit"}``."""
+
+    id: str
+    name: str
+    state: dict[str, Any]
+    config: dict[str, Any]
 
 
 MAX_TEXT = 280
@@ -288,14 +301,25 @@ class ActivityType:
     def results(self, state: dict[str, Any], config: dict[str, Any]) -> list[ResultItem]:
         return []
 
-    def carry_forward(self, *, slot: Any, state: dict[str, Any], config: dict[str, Any]) -> None:
+    def carry_forward(
+        self,
+        *,
+        slot: Any,
+        state: dict[str, Any],
+        config: dict[str, Any],
+        groups: list[GroupCopy] | None = None,
+    ) -> None:
         """Save the results to the path; runs in a database thread when the facilitator closes
         the activity or presses "Save results to the path" (``slot`` is the AgendaSlot, with
         ``slot.workshop_day.path``). Override to also write your app's own models (e.g. draft
-        experiments); call ``super().carry_forward(...)`` to keep the ActivityResult rows."""
+        experiments); call ``super().carry_forward(...)`` to keep the ActivityResult rows.
+
+        When the activity ran in groups, ``groups`` holds each group's copy: the results of
+        every group are saved, labelled with the group (``data["group_name"]``), and
+        ``after_carry_forward`` runs once per group copy."""
         from polku.activities.services import results_carry_forward
 
-        results_carry_forward(slot=slot, activity=self, state=state, config=config)
+        results_carry_forward(slot=slot, activity=self, state=state, config=config, groups=groups)
 
 
 class Registry:

@@ -185,7 +185,9 @@ class LiveConsumer(AsyncWebsocketConsumer):
             return
         unit = frame.unit if frame.unit in self.room.unit_names else None
         try:
-            self.conn.participant = self.room.participant_for(token, name, unit, ip=self.conn.ip)
+            self.conn.participant = self.room.participant_for(
+                token, name, unit, ip=self.conn.ip, attendance=frame.attendance or ""
+            )
         except Rejected as rejected:
             await self.conn.error(rejected.code, rejected.message)
             await self.close(4429)

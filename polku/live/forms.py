@@ -1,5 +1,8 @@
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+
+from polku.live import meeting
 
 
 class JoinCodeForm(forms.Form):
@@ -33,3 +36,24 @@ class SlotConfigForm:
     @staticmethod
     def build(form_class: type[forms.Form], data, *, initial: dict) -> forms.Form:
         return form_class(data, initial=initial)
+
+
+class MeetingLinkForm(forms.Form):
+    template = forms.CharField(
+        label=_("Address of your own video service"),
+        max_length=meeting.MAX_TEMPLATE,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "url", "spellcheck": "false"}),
+        help_text=_(
+            "For example https://meet.example.fi/ (a self-hosted Jitsi Meet). Each group of a "
+            "remote or hybrid workshop then gets its own room whose name nobody can guess; "
+            "write {room} where the name goes if your service needs it elsewhere. Leave empty "
+            "to type a link for each group instead."
+        ),
+    )
+
+    def clean_template(self) -> str:
+        try:
+            return meeting.template_clean(self.cleaned_data["template"])
+        except ValidationError as error:
+            raise forms.ValidationError(error.messages) from None

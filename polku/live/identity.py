@@ -66,6 +66,13 @@ def actor_for(*, slot_id: int, anonymous: bool, participant_key: str, token: str
     return "a" + digest.hexdigest()[:24]
 
 
+def member_key(token_hash: str) -> str:
+    """How the group events of a room name a participant: a keyed hash of the stored token
+    hash, so the event log cannot be joined to the participant table without the secret."""
+    digest = hmac.new(_key("polku-group-member"), token_hash.encode(), "sha256")
+    return digest.hexdigest()[:16]
+
+
 def return_key(*, path_id: int, secret: str) -> str:
     """Keyed hash of an opted-in email or return code, scoped to one path."""
     normalised = " ".join(secret.strip().lower().split())

@@ -8,8 +8,13 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from polku.organisations.models import Unit
+from polku.organisations.models import Organisation, Unit
 from polku.workshops.models import AgendaSlot, WorkshopDay
+
+
+class Attendance(models.TextChoices):
+    IN_ROOM = "room", _("in the room")
+    REMOTE = "remote", _("remotely")
 
 
 class Participant(models.Model):
@@ -25,6 +30,10 @@ class Participant(models.Model):
     # the same person at a later workshop day of the same path has the same key.
     return_key = models.CharField(max_length=64, blank=True, db_index=True)
     consented_at = models.DateTimeField(null=True, blank=True)
+    # Said by the participant when joining a hybrid or remote day (optional).
+    attendance = models.CharField(
+        _("taking part"), max_length=10, choices=Attendance.choices, blank=True
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -58,6 +67,9 @@ class LiveEvent(models.Model):
     data = models.JSONField(default=dict)
     name = models.CharField(max_length=40, blank=True)
     unit_id_tag = models.IntegerField(null=True, blank=True)
+    # The group (of a group phase) whose copy of the activity this event belongs to; "" is
+    # the plenary.
+    group = models.CharField(max_length=8, blank=True, default="")
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -70,3 +82,20 @@ class LiveEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.actor}"
+
+
+class MeetingLinkTemplate(models.Model):
+    """An organisation's video-service address for group rooms (``polku.live.meeting``)."""
+
+    organisation = models.OneToOneField(
+        Organisation, on_delete=models.CASCADE, related_name="meeting_link_template"
+    )
+    template = models.CharField(_("video-room address"), max_length=200, blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("meeting-link template")
+        verbose_name_plural = _("meeting-link templates")
+
+    def __str__(self) -> str:
+        return self.template

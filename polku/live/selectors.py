@@ -9,7 +9,7 @@ from typing import Any
 from django.db.models import Count, Max
 
 from polku.activities.registry import ActivityType
-from polku.live.models import LiveEvent, Participant
+from polku.live.models import LiveEvent, MeetingLinkTemplate, Participant
 from polku.organisations.models import Membership
 from polku.organisations.rules import roles_with
 from polku.workshops.models import AgendaSlot, WorkshopDay
@@ -35,6 +35,8 @@ class RoomData:
     organisation_id: int
     slots: list[SlotData]
     units: list[dict[str, Any]]
+    mode: str = "in_person"
+    meeting_template: str = ""
     events: list[dict[str, Any]] = field(default_factory=list)
     participants: list[dict[str, Any]] = field(default_factory=list)
     last_event_id: int = 0
@@ -63,7 +65,7 @@ def room_data(*, code: str) -> RoomData | None:
         dict(row)
         for row in LiveEvent.objects.filter(workshop_day=day)
         .order_by("id")
-        .values("id", "slot_id", "actor", "client_id", "kind", "data", "name", "unit_id_tag")
+        .values(*EVENT_FIELDS)
         .iterator(chunk_size=5000)
     ]
     return RoomData(
@@ -76,11 +78,13 @@ def room_data(*, code: str) -> RoomData | None:
         organisation_id=day.path.organisation_id,
         slots=slots,
         units=units,
+        mode=day.mode,
+        meeting_template=meeting_link_template(organisation_id=day.path.organisation_id),
         events=events,
         participants=[
             dict(row)
             for row in Participant.objects.filter(workshop_day=day).values(
-                "id", "token_hash", "nickname", "unit_id"
+                "id", "token_hash", "nickname", "unit_id", "attendance"
             )
         ],
         last_event_id=events[-1]["id"] if events else 0,
@@ -114,7 +118,9 @@ def activity_open_data(*, slot_id: int, activity: ActivityType) -> dict[str, Any
     return activity.open_data(slot=slot)
 
 
-EVENT_FIELDS = ("id", "slot_id", "actor", "client_id", "kind", "data", "name", "unit_id_tag")
+EVENT_FIELDS = (
+    "id", "slot_id", "actor", "client_id", "kind", "data", "name", "unit_id_tag", "group"
+)  # fmt: skip
 
 
 def events_after(*, day_id: int, after: int) -> list[dict[str, Any]]:
@@ -165,3 +171,22 @@ def return_stats(*, path_id: int) -> dict[int, int]:
     for day_id, key in rows:
         seen.setdefault(day_id, set()).add(key)
     return {day_id: len(keys) for day_id, keys in seen.items()}
+
+
+def meeting_link_template(*, organisation_id: int) -> str:
+    """The organisation's video-room address with ``{room}``, or "" when it has none."""
+    return (
+        MeetingLinkTemplate.objects.filter(organisation_id=organisation_id)
+        .values_list("template", flat=True)
+        .first()
+        or ""
+    )
+
+
+def return_keys(*, day_id: int) -> dict[str, str]:
+    """Token hash → opted-in identity key of this day's participants who gave one."""
+    return dict(
+        Participant.objects.filter(workshop_day_id=day_id)
+        .exclude(return_key="")
+        .values_list("token_hash", "return_key")
+    )

@@ -10,8 +10,9 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from polku.live import identity
-from polku.live.models import LiveEvent, Participant
+from polku.live import identity, meeting
+from polku.live.models import LiveEvent, MeetingLinkTemplate, Participant
+from polku.organisations.models import Organisation
 from polku.workshops.models import WorkshopDay
 
 
@@ -66,6 +67,7 @@ def events_store(
                         token_hash=p["token_hash"],
                         nickname=p["name"][:40],
                         unit_id=p["unit"],
+                        attendance=p.get("attendance") or "",
                         created_at=now,
                     )
                     for p in new_participants
@@ -75,7 +77,7 @@ def events_store(
             )
         for p in profiles or []:
             Participant.objects.filter(workshop_day_id=day_id, token_hash=p["token_hash"]).update(
-                nickname=p["name"][:40], unit_id=p["unit"]
+                nickname=p["name"][:40], unit_id=p["unit"], attendance=p.get("attendance") or ""
             )
         ids = dict(
             Participant.objects.filter(workshop_day_id=day_id, token_hash__in=needed).values_list(
@@ -97,9 +99,9 @@ def _events_insert(
     json_param = "%s::jsonb" if connection.vendor == "postgresql" else "%s"
     columns = (
         "workshop_day_id, slot_id, actor, participant_id, client_id, kind, data, name, "
-        "unit_id_tag, created_at"
+        "unit_id_tag, created_at, " + connection.ops.quote_name("group")  # a reserved word in SQL
     )
-    values = f"%s, %s, %s, %s, %s, %s, {json_param}, %s, %s, %s"
+    values = f"%s, %s, %s, %s, %s, %s, {json_param}, %s, %s, %s, %s"
     # the table name comes from the model; every value is a bound parameter
     sql = f"INSERT INTO {table} ({columns}) VALUES ({values}) ON CONFLICT DO NOTHING"  # noqa: S608
     created = connection.ops.adapt_datetimefield_value(now)
@@ -115,6 +117,7 @@ def _events_insert(
             row.get("name", ""),
             row.get("unit_id_tag"),
             created,
+            row.get("group") or "",
         )
         for row in rows
     ]
@@ -151,3 +154,12 @@ def participants_purge_for_path(path: Any) -> int:
     LiveEvent.objects.filter(participant__in=participants).update(participant=None)
     deleted, _by_model = participants.delete()
     return deleted
+
+
+def meeting_link_template_set(*, organisation: Organisation, template: str) -> MeetingLinkTemplate:
+    """Set (or clear, with "") the organisation's video-room address for group rooms."""
+    clean = meeting.template_clean(template)
+    row, _created = MeetingLinkTemplate.objects.update_or_create(
+        organisation=organisation, defaults={"template": clean, "updated_at": timezone.now()}
+    )
+    return row

@@ -12,6 +12,7 @@ urlpatterns = [
     path("j/<str:code>/me/", views.stored_about_me, name="me"),
     path("j/<str:code>/events/", views.events, name="events"),
     path("j/<str:code>/send/", views.send, name="send"),
+    path("o/<slug:org_slug>/meeting-rooms/", views.meeting_settings, name="meeting_settings"),
     path(D, views.console, name="console"),
     path(D + "screen/", views.screen, name="screen"),
     path(D + "status/", views.day_status, name="day_status"),

@@ -33,9 +33,9 @@ from django.views.decorators.http import require_POST
 from polku.activities.registry import Rejected, registry
 from polku.core import net, ratelimit
 from polku.core.tenancy import organisation_view
-from polku.live import engine, identity, phone_http, selectors, services
+from polku.live import engine, identity, meeting, phone_http, selectors, services
 from polku.live.engine import closing, frames
-from polku.live.forms import JoinCodeForm, RememberForm, SlotConfigForm
+from polku.live.forms import JoinCodeForm, MeetingLinkForm, RememberForm, SlotConfigForm
 from polku.paths.selectors import path_get
 from polku.workshops.models import WorkshopDay
 from polku.workshops.services import workshop_day_close
@@ -403,3 +403,21 @@ def slot_config(request: HttpRequest, path_pk: int, day_pk: int, slot_pk: int) -
         "live/slot_config.html",
         {"day": day, "slot": slot, "form": form, "activity": activity, "path": day.path},
     )
+
+
+@organisation_view("organisation.manage")
+def meeting_settings(request: HttpRequest) -> HttpResponse:
+    """The organisation's video-room address for the groups of remote and hybrid workshops."""
+    organisation = request.organisation  # type: ignore[attr-defined]
+    current = selectors.meeting_link_template(organisation_id=organisation.pk)
+    form = MeetingLinkForm(request.POST or None, initial={"template": current})
+    if request.method == "POST" and form.is_valid():
+        services.meeting_link_template_set(
+            organisation=organisation, template=form.cleaned_data["template"]
+        )
+        messages.success(request, _("Saved."))
+        return redirect("live:meeting_settings", organisation.slug)
+    example = meeting.room_link(
+        current, day_id=0, day_title=_("Annual meeting"), group_id="g2", group_name=_("Group 2")
+    )
+    return render(request, "live/meeting_settings.html", {"form": form, "example": example})

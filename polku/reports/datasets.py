@@ -87,6 +87,18 @@ def _organisation(org: Organisation) -> list[Any]:
     ]
 
 
+@organisation_dataset(
+    "meeting_rooms", models=("live.MeetingLinkTemplate",), requires="live.MeetingLinkTemplate"
+)
+def _meeting_rooms(org: Organisation) -> list[Any]:
+    """The video-room address the groups of remote workshops get their links from."""
+    from polku.live.models import MeetingLinkTemplate
+
+    return list(
+        MeetingLinkTemplate.objects.filter(organisation=org).values("template", "updated_at")
+    )
+
+
 @organisation_dataset("units", models=("organisations.Unit",))
 def _units(org: Organisation) -> list[Any]:
     return list(org.units.order_by("id").values("id", "parent_id", "code", "name", "kind"))

@@ -12,6 +12,10 @@ screen, and nothing is overwritten silently. The reducer stays pure (no clock, n
 
 Closing (or "save results") turns each canvas with a title into an Experiment of the path
 (`after_carry_forward` → `polku.experiments.services.experiments_from_canvas`).
+
+In a group phase of the live room (``config["group"]``) each group's copy holds exactly one
+canvas, named after the group and keyed by its id, and every member may write in it without
+joining: the room already sends each group only its own copy.
 """
 
 import re
@@ -157,6 +161,15 @@ class ExperimentCanvas(ActivityType):
     def on_open(
         self, state: dict[str, Any], config: dict[str, Any], source_items: list[dict[str, Any]]
     ) -> None:
+        room_group = config.get("group")
+        if room_group and not state["order"]:  # a group phase: this group's one canvas
+            gid = str(room_group["id"])
+            topic = str(source_items[0]["text"])[:200] if source_items else ""
+            state["groups"][gid] = _group(
+                gid, str(room_group["name"])[:80], unit=room_group.get("unit"), topic=topic
+            )
+            state["order"].append(gid)
+            return
         if config.get("grouping") != "topic" or state["order"]:
             return
         for item in source_items[: max(1, min(int(config.get("max_topic_groups") or 8), 20))]:
@@ -176,7 +189,9 @@ class ExperimentCanvas(ActivityType):
             if not isinstance(item, str) or "|" not in item:
                 raise Rejected(_("No such field."), "invalid")
             gid_target, _sep, index = item.partition("|")
-            self._check_member(gid, gid_target, event)
+            if gid_target not in state["groups"]:
+                raise Rejected(_("No such field."), "invalid")
+            self._check_member(gid, gid_target, event, config)
             names = config.get("measures") or []
             if not index.isdigit() or int(index) >= len(names):
                 raise Rejected(_("No such field."), "invalid")
@@ -199,7 +214,7 @@ class ExperimentCanvas(ActivityType):
         field = event.data.get("field")
         if not isinstance(item, str) or item not in state["groups"]:
             raise Rejected(_("No such group."), "invalid")
-        self._check_member(gid, item, event)
+        self._check_member(gid, item, event, config)
         if field not in FIELDS:
             raise Rejected(_("No such field."), "invalid")
         value = clean_field(field, event.data.get("value"))
@@ -207,9 +222,13 @@ class ExperimentCanvas(ActivityType):
         self._check_rev(current, event)
         current["v"], current["r"] = value, current["r"] + 1
 
-    def _check_member(self, gid: str | None, target: str, event: Event) -> None:
+    def _check_member(
+        self, gid: str | None, target: str, event: Event, config: dict[str, Any] | None = None
+    ) -> None:
         if event.facilitator:
             return
+        if config and config.get("group"):
+            return  # a group's own copy: every member of the group writes in its canvas
         if gid != target:
             raise Rejected(_("Join this group first to edit its canvas."), "not_member")
 
@@ -297,10 +316,16 @@ class ExperimentCanvas(ActivityType):
     def public_snapshot(
         self, state: dict[str, Any], config: dict[str, Any], revealed: bool
     ) -> dict[str, Any]:
-        return {"count": len(state["order"]), "groups": self._groups(state, config)}
+        return {
+            "count": len(state["order"]),
+            "groups": self._groups(state, config),
+            "single": bool(config.get("group")),
+        }
 
     def personal(self, state: dict[str, Any], actor: str, config: dict[str, Any]) -> dict[str, Any]:
         gid = state["member_of"].get(actor)
+        if config.get("group") and state["order"]:
+            gid = state["order"][0]
         group = state["groups"].get(gid) if gid else None
         return {"group": gid, "group_name": group["name"] if group else ""}
 

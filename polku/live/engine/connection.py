@@ -51,6 +51,7 @@ class ParticipantInfo:
     name: str = ""
     unit: int | None = None
     token_hash: str = ""
+    attendance: str = ""  # "room", "remote" or "" (not said)
 
     def __post_init__(self) -> None:
         if not self.token_hash and self.token:
@@ -69,6 +70,9 @@ class Conn:
         self.selected: int | None = None  # console: the slot being moderated
         self.bucket = TokenBucket(8, 20) if audience == "phone" else TokenBucket(50, 100)
         self.view_key: tuple | None = None
+        self.group: str | None = None  # phone: its group; console: the group it looks into
+        self.watch = False  # phone: also wants the screen pane (what the projector shows)
+        self.mirror_key: tuple | None = None
         self._busy = False
         self._next: str | None = None
         self._pump_task: asyncio.Task | None = None

@@ -8,11 +8,12 @@ fails here reaches a reducer; the client gets an ``error`` frame with code ``inv
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import msgspec
 
 MAX_FRAME = 8192
+MAX_STAFF_FRAME = 8 * MAX_FRAME  # a prepared group list from the console
 
 ClientId = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9_.:-]{1,40}$")]
 SlotId = Annotated[int, msgspec.Meta(ge=0, le=2**53)]
@@ -20,6 +21,7 @@ Name = Annotated[str, msgspec.Meta(max_length=40)]
 #: a nickname as typed; the room cleans it (≤ 40 characters after normalising)
 Nickname = Annotated[str, msgspec.Meta(max_length=200)]
 UnitId = Annotated[int, msgspec.Meta(ge=0, le=2**53)]
+Attendance = Literal["room", "remote"]
 Data = Annotated[dict[str, Any], msgspec.Meta(max_length=200)]
 
 
@@ -33,6 +35,7 @@ class Join(Frame, tag="join"):
     name: Nickname = ""
     unit: UnitId | None = None
     token: Annotated[str, msgspec.Meta(max_length=120)] | None = None
+    attendance: Attendance | None = None
 
 
 class Input(Frame, tag="input"):
@@ -46,6 +49,7 @@ class Profile(Frame, tag="profile"):
     id: ClientId | None = None
     name: Nickname = ""
     unit: UnitId | None = None
+    attendance: Attendance | None = None
 
 
 class ControlData(msgspec.Struct, forbid_unknown_fields=True):
@@ -75,7 +79,23 @@ class Ping(Frame, tag="ping"):
     pass
 
 
-AnyFrame = Join | Input | Profile | Control | Moderate | Select | Ping
+class Group(Frame, tag="group"):
+    """Groups (protocol 1.1): the console splits, moves, messages and ends; a phone picks.
+    ``data`` is checked per action by ``engine.groups`` and ``polku.live.groups``."""
+
+    id: ClientId
+    action: Name
+    slot: SlotId | None = None
+    data: Data | None = None
+
+
+class Watch(Frame, tag="watch"):
+    """A participant's page shows (or hides) its screen pane."""
+
+    screen: bool = False
+
+
+AnyFrame = Join | Input | Profile | Control | Moderate | Select | Ping | Group | Watch
 _decoder = msgspec.json.Decoder(AnyFrame)
 
 
@@ -99,10 +119,10 @@ def _client_id(raw: str | bytes) -> str | None:
     return None
 
 
-def parse(raw: str | bytes) -> AnyFrame:
+def parse(raw: str | bytes, *, limit: int = MAX_FRAME) -> AnyFrame:
     """The frame as a typed struct, or :class:`FrameError`."""
-    if len(raw) > MAX_FRAME:
-        raise FrameError("too_large", f"frame longer than {MAX_FRAME} bytes")
+    if len(raw) > limit:
+        raise FrameError("too_large", f"frame longer than {limit} bytes")
     try:
         return _decoder.decode(raw)
     except msgspec.ValidationError as exc:

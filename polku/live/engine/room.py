@@ -25,8 +25,9 @@ from polku.live.engine.connection import (
     short_id,
 )
 from polku.live.engine.db import run_db
+from polku.live.engine.groups import GroupRoom
 from polku.live.engine.slots import PLAIN, Pending, Slot
-from polku.live.engine.snapshots import PROTOCOL_VERSION, Snapshots
+from polku.live.engine.snapshots import PROTOCOL_VERSION
 from polku.workshops.models import AgendaSlot
 
 log = logging.getLogger("polku.live")
@@ -45,7 +46,7 @@ STILL_OPEN = ("open", "paused")
 __all__ = ["PROTOCOL_VERSION", "Room"]
 
 
-class Room(Snapshots):
+class Room(GroupRoom):
     """One live workshop day in this process: its state, its clients and its batch writer."""
 
     def __init__(self, code: str) -> None:
@@ -79,6 +80,7 @@ class Room(Snapshots):
         self.participants: dict[str, ParticipantInfo] = {}
         self.new_participants: dict[str, ParticipantInfo] = {}
         self.profile_updates: dict[str, ParticipantInfo] = {}
+        self._init_groups()
 
     # -- loading ---------------------------------------------------------------------------
     async def load(self) -> bool:
@@ -95,6 +97,7 @@ class Room(Snapshots):
         self.last_event_id, self.stamp = data.last_event_id, data.stamp
         self.path_id, self.units = data.path_id, data.units
         self.organisation_id = data.organisation_id
+        self.mode, self.meeting_template = data.mode, data.meeting_template
         self.unit_names = {u["id"]: u["name"] for u in data.units}
         for s in sorted(data.slots, key=lambda s: (s.position, s.id)):
             activity = registry.get(s.activity_type) or PLAIN
@@ -107,14 +110,15 @@ class Room(Snapshots):
         for ev in data.events:
             self._replay(ev)
         for p in data.participants:
-            self.participants[p["token_hash"]] = ParticipantInfo(
+            self.participants[p["token_hash"]] = info = ParticipantInfo(
                 id=p["id"], token="", name=p["nickname"], unit=p["unit_id"],
-                token_hash=p["token_hash"],
+                token_hash=p["token_hash"], attendance=p["attendance"],
             )  # fmt: skip
+            self.member_key(info)
         self._views.clear()
 
     def participant_for(
-        self, token: str, name: str, unit: int | None, *, ip: str = ""
+        self, token: str, name: str, unit: int | None, *, ip: str = "", attendance: str = ""
     ) -> ParticipantInfo:
         """The room's participant for a (valid) token; new ones are stored by the next flush.
 
@@ -135,16 +139,23 @@ class Room(Snapshots):
                 self.ip_participants.clear()
             self.ip_participants[ip] = added + 1
             info = ParticipantInfo(
-                id=None, token=token, name=name, unit=unit, token_hash=token_hash
-            )
+                id=None, token=token, name=name, unit=unit, token_hash=token_hash,
+                attendance=attendance,
+            )  # fmt: skip
             self.participants[token_hash] = info
             self.new_participants[token_hash] = info
         else:
             info.token = token
-            if (name and name != info.name) or (unit is not None and unit != info.unit):
+            if (
+                (name and name != info.name)
+                or (unit is not None and unit != info.unit)
+                or (attendance and attendance != info.attendance)
+            ):
                 info.name = name or info.name
                 info.unit = unit if unit is not None else info.unit
+                info.attendance = attendance or info.attendance
                 self.profile_updates[token_hash] = info
+        self.member_key(info)
         return info
 
     # -- staff -----------------------------------------------------------------------------
@@ -184,7 +195,7 @@ class Room(Snapshots):
             self._apply(
                 slot_id=ev["slot_id"], kind=ev["kind"], actor=ev["actor"],
                 client_id=ev["client_id"], data=ev["data"], name=ev.get("name", ""),
-                unit=ev.get("unit_id_tag"),
+                unit=ev.get("unit_id_tag"), group=ev.get("group") or "",
             )  # fmt: skip
         except Rejected:
             log.info("replay skipped a rejected %s event", ev["kind"])
@@ -201,23 +212,30 @@ class Room(Snapshots):
         data: dict[str, Any],
         name: str = "",
         unit: int | None = None,
+        group: str = "",
     ) -> list[Slot]:
-        """Apply one event; returns the activities it closed on the way (moving on)."""
+        """Apply one event; returns the activities it closed on the way (moving on). An
+        event of a group (``group``) works on that group's own copy of the activity."""
         slot = self.slots.get(slot_id) if slot_id is not None else None
         if slot is None:
             raise Rejected(_("No such activity."), "invalid")
         closed: list[Slot] = []
         if kind.startswith("sys:"):
             closed = self._control(slot, kind[4:], data)
+        elif kind.startswith("grp:"):
+            self.group_event(slot, kind[4:], data)
         elif kind.startswith("mod:"):
-            slot.activity.moderate(slot.state, kind[4:], data, slot.config)
+            state, config = self.state_for(slot, group)
+            slot.activity.moderate(state, kind[4:], data, config)
         else:
+            state, config = self.state_for(slot, group)
             event = Event(
                 kind=kind, data=data, actor=actor, id=short_id(actor, client_id), name=name,
                 unit=unit, facilitator=actor.startswith("f"),
             )  # fmt: skip
-            slot.activity.reduce(slot.state, event, slot.config)
+            slot.activity.reduce(state, event, config)
         self.rev += 1
+        self.touched(slot, group, is_input=not kind.startswith(("sys:", "mod:", "grp:")))
         return closed
 
     @property
@@ -230,6 +248,7 @@ class Room(Snapshots):
         if action == "open":
             if not slot.opened:
                 items = data.get("items")
+                self.groups_on_open(slot, data)
                 slot.activity.on_open(
                     slot.state, slot.config, items if isinstance(items, list) else []
                 )
@@ -243,6 +262,8 @@ class Room(Snapshots):
             read = data.get("open_data")
             if slot.activity.reads_on_open and isinstance(read, dict):
                 slot.activity.on_open_data(slot.state, slot.config, read)
+                for copy_ in self.group_copies(slot) or []:  # every group's own copy too
+                    slot.activity.on_open_data(copy_.state, copy_.config, read)
             slot.status = "open"
             self.current = slot.id
             if self.screen_pin == slot.id:
@@ -270,12 +291,15 @@ class Room(Snapshots):
             raise Rejected(_("Unknown action."), "invalid")
         return closed
 
-    def source_items(self, slot: Slot) -> list[dict[str, Any]]:
-        """Items of the nearest earlier activity of the day that offers some."""
+    def source_items(self, slot: Slot, group: str | None = None) -> list[dict[str, Any]]:
+        """Items of the nearest earlier activity of the day that offers some (of an activity
+        run in groups: this group's own, or every group's top items for the plenary)."""
         earlier = [s for s in self.slots.values() if s.position < slot.position or (
             s.position == slot.position and s.id < slot.id)]  # fmt: skip
         for other in sorted(earlier, key=lambda s: (s.position, s.id), reverse=True):
-            if other.activity.provides_items:
+            if other.activity.provides_items and other.groups is not None:
+                items = self.grouped_items(other, group)
+            elif other.activity.provides_items:
                 items = other.activity.items(other.state, other.config)
                 if items:
                     return items
@@ -298,7 +322,10 @@ class Room(Snapshots):
         dispatched. Whatever goes wrong inside is answered with an ``error`` frame; it never
         closes the socket."""
         try:
-            frame = frames.parse(raw)
+            # a prepared group list from the console may be longer than a phone's frame
+            frame = frames.parse(
+                raw, limit=frames.MAX_FRAME if conn.audience == "phone" else frames.MAX_STAFF_FRAME
+            )
         except frames.FrameError as exc:
             if exc.code == "too_large":
                 await conn.error("too_large", _("The message is too large."))
@@ -335,6 +362,10 @@ class Room(Snapshots):
             await self._staff(conn, frame.id, frame.slot, frame.action, data, control=True)
         elif isinstance(frame, frames.Moderate) and staff:
             await self._staff(conn, frame.id, frame.slot, frame.action, frame.data or {})
+        elif isinstance(frame, frames.Group) and conn.audience in ("console", "phone"):
+            await self.group_frame(conn, frame)
+        elif isinstance(frame, frames.Watch) and conn.audience == "phone":
+            await self.watch_frame(conn, frame.screen)
         elif isinstance(frame, frames.Select) and staff:
             conn.selected = frame.slot if frame.slot in self.slots else None
             self._console_rev = -1
@@ -408,13 +439,22 @@ class Room(Snapshots):
             )
             await conn.error("closed", message, client_id)
             return
+        group = self.event_group(conn, slot)
+        if not group and slot.id in self.phase_slots:
+            message = (
+                _("Choose your group first.")
+                if conn.audience == "phone"
+                else _("Look into one group to write in its activity.")
+            )
+            await conn.error("group", message, client_id)
+            return
         named = conn.participant is not None and not slot.config.get("anonymous", True)
         name = conn.participant.name if named and conn.participant else ""
         unit = conn.participant.unit if named and conn.participant else None
         try:
             self._apply(
                 slot_id=slot.id, kind=kind, actor=actor, client_id=client_id, data=data,
-                name=name, unit=unit,
+                name=name, unit=unit, group=group,
             )  # fmt: skip
         except Rejected as rejected:
             await conn.error(rejected.code, rejected.message, client_id)
@@ -424,6 +464,7 @@ class Room(Snapshots):
                 "day_id": self.day_id, "slot_id": slot.id, "actor": actor, "client_id": client_id,
                 "kind": kind, "data": data, "name": name, "unit_id_tag": unit,
                 "participant": conn.participant.token_hash if named and conn.participant else None,
+                "group": group,
             },
             key, slot.id, conn,
         )  # fmt: skip
@@ -448,6 +489,7 @@ class Room(Snapshots):
                 return
             if action == "open" and not slot.opened and slot.activity.needs_items:
                 data["items"] = self.source_items(slot)
+                self.open_items(slot, data)
             if action == "open" and slot.activity.reads_on_open:
                 try:
                     data["open_data"] = await run_db(
@@ -473,6 +515,10 @@ class Room(Snapshots):
                 )
                 return
             kind = f"mod:{action}"
+        group = self.event_group(conn, slot) if kind.startswith("mod:") else ""
+        if kind.startswith("mod:") and not group and slot.id in self.phase_slots:
+            await conn.error("group", _("Look into one group to moderate it."), client_id)
+            return
         actor = self.actor(conn, slot)
         key = (actor, client_id)
         if key in self.seen:
@@ -480,14 +526,15 @@ class Room(Snapshots):
             return
         try:
             closed = self._apply(
-                slot_id=slot.id, kind=kind, actor=actor, client_id=client_id, data=data
-            )
+                slot_id=slot.id, kind=kind, actor=actor, client_id=client_id, data=data,
+                group=group,
+            )  # fmt: skip
         except Rejected as rejected:
             await conn.error(rejected.code, rejected.message, client_id)
             return
         row = {
             "day_id": self.day_id, "slot_id": slot.id, "actor": actor, "client_id": client_id,
-            "kind": kind, "data": data,
+            "kind": kind, "data": data, "group": group,
         }  # fmt: skip
         self._enqueue(row, key, slot.id, conn)
         if action in ("close", "carry") and control:
@@ -511,6 +558,7 @@ class Room(Snapshots):
             await conn.error("invalid", _("Unknown unit."), client_id)
             return
         conn.participant.name, conn.participant.unit = name, frame.unit
+        conn.participant.attendance = frame.attendance or ""
         self.profile_updates[conn.participant.token_hash] = conn.participant
         self.presence_rev += 1
         await conn.send({"t": "ack", "id": client_id})
@@ -535,10 +583,12 @@ class Room(Snapshots):
                 self._apply(
                     slot_id=row["slot_id"], kind=row["kind"], actor=row["actor"],
                     client_id=row["client_id"], data=row["data"], name=row.get("name", ""),
-                    unit=row.get("unit_id_tag"),
+                    unit=row.get("unit_id_tag"), group=row.get("group") or "",
                 )  # fmt: skip
             except Rejected:
                 log.info("remote %s event rejected here", row["kind"])
+            if row["kind"] == "grp:split":  # our phones that the other instance did not know
+                self.assign_newcomers(list(self.conns["phone"]))
 
     async def catch_up(self, margin: int = 1000) -> None:
         """Apply events stored since the room was loaded (ids a little below the last one seen
@@ -563,9 +613,13 @@ class Room(Snapshots):
             new, self.new_participants = self.new_participants, {}
             profiles, self.profile_updates = self.profile_updates, {}
             rows = [p.row for p in batch]
-            people = [{"token_hash": th, "name": i.name, "unit": i.unit} for th, i in new.items()]
+            people = [
+                {"token_hash": th, "name": i.name, "unit": i.unit, "attendance": i.attendance}
+                for th, i in new.items()
+            ]
             changed = [
-                {"token_hash": th, "name": i.name, "unit": i.unit} for th, i in profiles.items()
+                {"token_hash": th, "name": i.name, "unit": i.unit, "attendance": i.attendance}
+                for th, i in profiles.items()
             ]
             started = time.perf_counter()
             try:
@@ -615,15 +669,20 @@ class Room(Snapshots):
         self.view_version += 1
         for conn in self.all_conns():
             conn.view_key = None
+            conn.mirror_key = None
+        self._regroup_all()
 
     async def carry_forward(self, slot: Slot) -> None:
         if slot.activity is PLAIN:
             return
         state = copy.deepcopy(slot.state)
+        groups = copy.deepcopy(self.group_copies(slot))
 
         def save() -> None:
             agenda_slot = AgendaSlot.objects.select_related("workshop_day__path").get(pk=slot.id)
-            slot.activity.carry_forward(slot=agenda_slot, state=state, config=slot.config)
+            slot.activity.carry_forward(
+                slot=agenda_slot, state=state, config=slot.config, groups=groups
+            )
 
         try:
             await database_sync_to_async(save)()
@@ -639,9 +698,15 @@ class Room(Snapshots):
         self.ip_conns[conn.ip] = self.ip_conns.get(conn.ip, 0) + 1
         self.empty_since = None
         self.presence_rev += 1
+        if conn.audience == "phone" and self.phase is not None:
+            self.assign_newcomers([conn])
+            self.groups_add_conn(conn)
+            self._moved.discard(conn)
         await conn.send({"t": "welcome", **self._welcome(conn)})
         await self.send_view(conn)
-        if conn.audience == "phone":
+        if conn.audience == "phone" and self.phase is not None:
+            await conn.send(self.group_phone_snapshot(conn.group))
+        elif conn.audience == "phone":
             # a joining phone gets the snapshot the room last broadcast (≤ 1 s old; a newer
             # one follows at the next tick if anything changed) instead of a fresh build
             text = self._phone_last_text if self._phone_last_view == self.view_version else ""
@@ -653,6 +718,7 @@ class Room(Snapshots):
             await self.send_me(conn, self.current)
 
     def remove(self, conn: Conn) -> None:
+        self.groups_remove_conn(conn)
         if conn in self.conns[conn.audience]:
             self.ip_conns[conn.ip] = self.ip_conns.get(conn.ip, 1) - 1
             if self.ip_conns[conn.ip] <= 0:
@@ -672,7 +738,8 @@ class Room(Snapshots):
         slot = self.slots.get(slot_id)
         if slot is None or conn.participant is None:
             return
-        data = slot.activity.personal(slot.state, self.actor(conn, slot), slot.config)
+        state, config = self.state_for(slot, self.event_group(conn, slot))
+        data = slot.activity.personal(state, self.actor(conn, slot), config)
         await conn.send({"t": "me", "slot": slot_id, "data": data})
 
     async def run(self) -> None:

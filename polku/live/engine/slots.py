@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext_lazy as _
 
 from polku.activities.registry import ActivityType
 from polku.live.engine.connection import Conn
+
+if TYPE_CHECKING:
+    from polku.live.engine.groups import SlotGroups
 
 STATUS_LABELS = {
     "pending": _("not started"),
@@ -47,6 +50,7 @@ class Slot:
     revealed: bool = False
     timer_end: float | None = None
     opened: bool = False
+    groups: SlotGroups | None = None  # one state per group (engine/groups.py)
 
     def info(self) -> dict[str, Any]:
         return {

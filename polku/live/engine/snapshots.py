@@ -47,6 +47,43 @@ class Snapshots:
     async def send_me(self, conn: Conn, slot_id: int) -> None:
         raise NotImplementedError
 
+    # provided by GroupRoom (engine/groups.py)
+    phase: dict[str, Any] | None
+    phase_slots: list[int]
+
+    def view_template(self, slot: Slot | None, audience: str, conn: Conn) -> tuple[Any, str]:
+        raise NotImplementedError
+
+    def activity_info(self, slot: Slot, gid: str | None = None) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def activity_data(self, slot: Slot, audience: str, gid: str | None = None) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def groups_overview(self) -> dict[str, Any] | None:
+        raise NotImplementedError
+
+    def groups_grid(self, conn: Conn) -> dict[str, Any] | None:
+        raise NotImplementedError
+
+    def attendance_counts(self) -> dict[str, int]:
+        raise NotImplementedError
+
+    def console_interval(self, default: float) -> float:
+        raise NotImplementedError
+
+    async def send_mirror_view(self, conn: Conn) -> bool:
+        raise NotImplementedError
+
+    async def tick_groups(self, now: float, view_changed: bool) -> None:
+        raise NotImplementedError
+
+    async def tick_mirrors(self, now: float) -> None:
+        raise NotImplementedError
+
+    async def _send_moved(self, pushed: set[str | None] | None = None) -> None:
+        raise NotImplementedError
+
     def _init_fanout(self) -> None:
         self._views: dict[tuple, str] = {}
         self._phone_bytes = b""
@@ -73,18 +110,11 @@ class Snapshots:
             slot_id = self.current
         return self.slots.get(slot_id) if slot_id is not None else None
 
-    def view_html(self, slot: Slot | None, audience: str, lang: str) -> str:
-        key = (slot.id if slot else None, audience, lang)
+    def render_view(self, template: str, slot: Slot | None, lang: str) -> str:
+        """A view template rendered once per slot and language (never per person)."""
+        key = (template, slot.id if slot else None, lang)
         html = self._views.get(key)
         if html is None:
-            if slot is None:
-                template = "live/activity_waiting.html"
-            else:
-                template = {
-                    "phone": slot.activity.participant_template,
-                    "screen": slot.activity.presenter_template,
-                    "console": slot.activity.console_template,
-                }[audience]
             context = {"slot": slot, "config": slot.config if slot else {}, "units": self.units}
             with translation.override(lang):
                 html = render_to_string(template, context)
@@ -93,12 +123,13 @@ class Snapshots:
 
     async def send_view(self, conn: Conn) -> None:
         slot = self._view_slot(conn)
-        view_key = (slot.id if slot else None, slot.activity.key if slot else None)
+        view_key, template = self.view_template(slot, conn.audience, conn)
         if conn.view_key == view_key:
             return
         conn.view_key = view_key
-        html = self.view_html(slot, conn.audience, conn.lang)
-        await conn.send({"t": "view", "slot": view_key[0], "key": view_key[1], "html": html})
+        html = self.render_view(template, slot, conn.lang)
+        await conn.send({"t": "view", "slot": slot.id if slot else None,
+                         "key": slot.activity.key if slot else None, "html": html})  # fmt: skip
 
     def _base_snapshot(self) -> dict[str, Any]:
         return {"t": "snapshot", "v": PROTOCOL_VERSION, "rev": self.rev, "seq": self.seq}
@@ -116,10 +147,8 @@ class Snapshots:
         slot = self.slots.get(self.current) if self.current else None
         snap = self._base_snapshot()
         snap["day"] = {"title": self.title, "code": self.code, "units": self.units}
-        snap["activity"] = slot.info() if slot else None
-        snap["data"] = (
-            slot.activity.public_snapshot(slot.state, slot.config, slot.revealed) if slot else {}
-        )
+        snap["activity"] = self.activity_info(slot) if slot else None
+        snap["data"] = self.activity_data(slot, "phone") if slot else {}
         return snap
 
     def screen_snapshot(self) -> dict[str, Any]:
@@ -128,10 +157,12 @@ class Snapshots:
         snap = self._base_snapshot()
         snap["day"] = {"title": self.title, "code": self.code}
         snap["connected"] = len(self.conns["phone"])
-        snap["activity"] = slot.info() if slot else None
-        snap["data"] = (
-            slot.activity.presenter_snapshot(slot.state, slot.config, slot.revealed) if slot else {}
-        )
+        snap["activity"] = self.activity_info(slot) if slot else None
+        overview = self.groups_overview()
+        if overview is not None:  # during a group phase the projector shows the groups
+            snap["data"] = overview
+        else:
+            snap["data"] = self.activity_data(slot, "screen") if slot else {}
         return snap
 
     def presence(self) -> dict[str, Any]:
@@ -145,7 +176,8 @@ class Snapshots:
             {"id": str(u) if u else "none", "name": self.unit_names.get(u, "") if u else "", "n": n}
             for u, n in sorted(per_unit.items(), key=lambda kv: (-kv[1], kv[0] or 0))
         ]
-        return {"total": len(self.conns["phone"]), "units": units}
+        return {"total": len(self.conns["phone"]), "units": units,
+                "where": self.attendance_counts()}  # fmt: skip
 
     def console_snapshot(self, conn: Conn, presence: dict[str, Any]) -> dict[str, Any]:
         slot = self._view_slot(conn)
@@ -167,8 +199,16 @@ class Snapshots:
             ]  # fmt: skip
             snap["phones_title"] = self.slots[self.current].title if self.current else ""
             snap["screen_title"] = self.slots[screen].title if screen else ""
-        snap["activity"] = {**slot.info(), "status_label": labels[slot.status]} if slot else None
-        snap["data"] = slot.activity.console_snapshot(slot.state, slot.config) if slot else {}
+        snap["activity"] = (
+            {**self.activity_info(slot, conn.group), "status_label": labels[slot.status]}
+            if slot
+            else None
+        )
+        if slot is not None and slot.id in self.phase_slots and conn.group is None:
+            snap["data"] = self.groups_grid(conn)  # every group at once
+        else:
+            snap["data"] = self.activity_data(slot, "console", conn.group) if slot else {}
+        snap["groups"] = self.groups_grid(conn)
         snap["bridge_down"] = bridge_mod.bridge is not None and not bridge_mod.bridge.ok
         return snap
 
@@ -192,6 +232,8 @@ class Snapshots:
                     view_changed = True
                     if conn.audience == "phone" and self.current is not None:
                         await self.send_me(conn, self.current)
+                if conn.watch:
+                    view_changed = await self.send_mirror_view(conn) or view_changed
         rev = (self.rev, self.presence_rev)
         if (rev != self._screen_rev or view_changed) and self.conns["screen"]:
             self._screen_rev = rev
@@ -201,12 +243,19 @@ class Snapshots:
         if (
             self.conns["console"]
             and (rev != self._console_rev or view_changed)
-            and (now - self._console_sent >= CONSOLE_INTERVAL or view_changed)
+            and (
+                now - self._console_sent >= self.console_interval(CONSOLE_INTERVAL) or view_changed
+            )
         ):
             self._console_rev, self._console_sent = rev, now
             presence = self.presence()
             for conn in list(self.conns["console"]):
                 conn.push(dumps(self.console_snapshot(conn, presence)))
+        await self.tick_mirrors(now)
+        if self.phase is not None:  # one snapshot per group, to its members only
+            await self.tick_groups(now, view_changed)
+            return
+        await self._send_moved()
         interval = (
             PHONE_INTERVAL if len(self.conns["phone"]) <= LARGE_ROOM else PHONE_INTERVAL_LARGE
         )

@@ -238,4 +238,5 @@ def test_console_presence_lists_each_unit_once_with_an_id():
             {"id": "9", "name": "Turun osasto", "n": 2},
             {"id": "none", "name": "", "n": 1},
         ],
+        "where": {"room": 0, "remote": 0, "unknown": 6},
     }

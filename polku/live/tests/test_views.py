@@ -152,3 +152,51 @@ def test_language_switch_on_the_phone_page_sets_the_cookie(client):
     assert response.cookies["polku_language"].value == "sv"
     page = client.get(f"/j/{day.join_code}/").content.decode()
     assert "Vad som sparats om mig" in page
+
+
+def test_meeting_link_template_is_validated_saved_and_shown_with_an_example(client):
+    from polku.live.models import MeetingLinkTemplate
+
+    membership = MembershipFactory(role=Membership.Role.COORDINATOR)
+    org = membership.organisation
+    client.force_login(membership.user)
+    url = f"/o/{org.slug}/meeting-rooms/"
+    response = client.post(url, {"template": "http://meet.example.fi/"})
+    assert response.status_code == 200
+    assert (
+        "Anna videopalvelunne https://-osoite, esimerkiksi https://meet.example.fi/"
+        in response.content.decode()
+    )
+    assert MeetingLinkTemplate.objects.count() == 0
+    response = client.post(url, {"template": " https://meet.example.fi/ "})
+    assert response.status_code == 302
+    assert MeetingLinkTemplate.objects.get(organisation=org).template == (
+        "https://meet.example.fi/{room}"
+    )
+    page = client.get(url).content.decode()
+    assert 'value="https://meet.example.fi/{room}"' in page
+    assert '<code class="meeting-example">https://meet.example.fi/vuosikokous-ryhma-2-' in page
+    client.post(url, {"template": ""})
+    assert MeetingLinkTemplate.objects.get(organisation=org).template == ""
+
+
+def test_meeting_room_names_are_readable_unguessable_and_stable():
+    from polku.live import meeting
+
+    one = meeting.room_name(day_id=7, day_title="Syyspäivä", group_id="g1", group_name="Pöytä 1")
+    assert one.startswith("syyspaiva-poyta-1-")
+    assert len(one.rsplit("-", 1)[1]) == 16
+    assert one == meeting.room_name(day_id=7, day_title="x", group_id="g1", group_name="y").replace(
+        "x-y", "syyspaiva-poyta-1"
+    )
+    assert one != meeting.room_name(
+        day_id=8, day_title="Syyspäivä", group_id="g1", group_name="Pöytä 1"
+    )
+    assert meeting.room_link(
+        "https://video.example.fi/r/{room}?lang=fi", day_id=7, day_title="Syyspäivä",
+        group_id="g1", group_name="Pöytä 1",
+    ) == f"https://video.example.fi/r/{one}?lang=fi"  # fmt: skip
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError):
+        meeting.template_clean("https://meet.example.fi/{room}/{room}")

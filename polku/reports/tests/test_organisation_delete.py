@@ -7,7 +7,7 @@ from polku.core.tests.factories import AgendaSlotFactory, MembershipFactory, Org
 from polku.experiments.models import CheckIn, CheckInLink, ExperimentMember, LogEntry, Reminder
 from polku.juries.models import FollowUpAction, JuryMember, Recommendation, Response, Vote
 from polku.juries.tests.factories import drawn_jury
-from polku.live.models import LiveEvent, Participant
+from polku.live.models import LiveEvent, MeetingLinkTemplate, Participant
 from polku.organisations.models import Invitation
 from polku.organisations.models import LogEntry as OrganisationLogEntry
 from polku.reports import services
@@ -32,6 +32,7 @@ def populate(org):
     Vote.objects.create(recommendation=rec, member=member, level=5)
     Response.objects.create(recommendation=rec, decision="accepted", reasons="Hyvä")
     FollowUpAction.objects.create(recommendation=rec, path=path, title="Kokeillaan")
+    MeetingLinkTemplate.objects.create(organisation=org, template="https://meet.example.fi/{room}")
     phone = Participant.objects.create(workshop_day=day, token_hash=f"{org.slug}-t1")
     LiveEvent.objects.create(
         workshop_day=day, slot=slot, participant=phone, actor="p1", client_id="c1", kind="card"

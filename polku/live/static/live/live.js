@@ -16,6 +16,13 @@
   var connEl = document.getElementById("live-conn");
   var ctx = { data: {}, me: {}, activity: null, day: {}, connected: null };
   var viewSlot = null, meSlot = null;
+  /* the screen pane of a participant's page: what the projector (or the group's own screen)
+     shows, bound to its own snapshots ("pane": "screen") */
+  var pane = document.getElementById("live-screen");
+  var paneView = document.getElementById("live-screen-view");
+  var paneCtx = { data: {}, me: {}, activity: null, day: {} };
+  var wide = window.matchMedia ? window.matchMedia("(min-width: 64rem)") : { matches: false };
+  var watching = null;
   var drafts = {};
   var ws = null, attempts = 0, opened = false, es = null, timer = null;
   // ?transport=sse forces the fallback (for networks known to block websockets, and tests)
@@ -110,7 +117,7 @@
   function send(msg, form) {
     msg.id = cid();
     if (form) waiting[msg.id] = form;
-    if (msg.t === "input" || msg.t === "control" || msg.t === "moderate") { outbox[msg.id] = msg; save(); }
+    if (msg.t === "input" || msg.t === "control" || msg.t === "moderate" || msg.t === "group") { outbox[msg.id] = msg; save(); }
     if (!raw(msg)) say(T.queued || "…");
     return msg.id;
   }
@@ -121,10 +128,14 @@
   function handle(m) {
     switch (m.t) {
       case "token": try { localStorage.setItem("polku-token-" + D.code, m.token); } catch (e) { /* */ } break;
-      case "welcome": ctx.me0 = m.me; profile(m.me); resend(); break;
-      case "view": setView(m); break;
-      case "snapshot": ctx.data = m.data || {}; ctx.activity = m.activity; ctx.day = m.day || ctx.day;
-        ctx.connected = m.connected; ctx.agenda = m.agenda; ctx.bridge_down = m.bridge_down; render(); break;
+      case "welcome": ctx.me0 = m.me; profile(m.me); watching = null; watch(); resend(); break;
+      case "view": if (m.pane === "screen") setPane(m); else setView(m); break;
+      case "snapshot":
+        if (m.pane === "screen") { paneCtx.data = m.data || {}; paneCtx.activity = m.activity; paneCtx.group = m.group; renderPane(); break; }
+        ctx.data = m.data || {}; ctx.activity = m.activity; ctx.day = m.day || ctx.day;
+        ctx.connected = m.connected; ctx.agenda = m.agenda; ctx.group = m.group; ctx.choices = m.choices;
+        ctx.notice = m.notice; ctx.groups = m.groups; ctx.bridge_down = m.bridge_down; render();
+        if (role !== "phone") renderPane(); break;
       case "me": if (m.slot === viewSlot) { ctx.me = m.data || {}; meSlot = m.slot; render(); } break;
       case "ack": delete outbox[m.id]; save(); done(m.id, null); break;
       case "error":
@@ -175,6 +186,20 @@
     render();
   }
 
+  function setPane(m) {
+    if (!paneView) return;
+    paneView.innerHTML = m.html;
+    renderPane();
+  }
+  /* phones: the screen pane is shown beside the input on a wide page, or in its tab */
+  function watch() {
+    if (role !== "phone" || !pane) return;
+    var on = wide.matches || document.documentElement.dataset.pane === "screen";
+    if (on === watching) return;
+    if (raw({ t: "watch", screen: on })) watching = on;
+  }
+  if (wide.addEventListener) wide.addEventListener("change", watch);
+
   /* ---- binding ------------------------------------------------------------------------ */
   function render() {
     if (!view) return;
@@ -182,7 +207,11 @@
     var a = ctx.activity;
     document.documentElement.dataset.status = a ? a.status : "none";
     document.documentElement.dataset.revealed = a && a.revealed ? "1" : "0";
+    document.documentElement.dataset.grouped = ctx.group ? "1" : "0";
     tickTimer();
+  }
+  function renderPane() {
+    if (pane && role === "phone") { bind(pane, paneCtx); tickTimer(); }
   }
   function bind(scope, c) {
     each(scope, "[data-bind]", function (el) {
@@ -213,11 +242,11 @@
   }
   function truthy(v) { return Array.isArray(v) ? v.length > 0 : !!v; }
   function each(scope, sel, fn) {
-    // only elements owned by this scope (the document, or one list item), not nested items
+    // only elements owned by this scope (the document, a pane, or one list item), not nested ones
     var isItem = scope.nodeType !== 9;
     Array.prototype.forEach.call(scope.querySelectorAll(sel), function (el) {
       if (el.dataset.itemId !== undefined) return;
-      var owner = el.parentElement ? el.parentElement.closest("[data-item-id]") : null;
+      var owner = el.parentElement ? el.parentElement.closest("[data-item-id],[data-scope]") : null;
       if (isItem ? owner === scope : owner === null) fn(el);
     });
   }
@@ -238,6 +267,7 @@
       if (prev.nextElementSibling !== node) prev.after(node);
       prev = node;
       var sub = Object.create(c); sub.item = item;
+      if (node.hasAttribute("data-scope")) sub.data = item.data || {}; // a group's own view
       bind(node, sub);
       bindSelf(node, sub);
     });
@@ -287,6 +317,7 @@
   function action(el, data) {
     var slot = ctx.activity ? ctx.activity.slot : null;
     if (role === "console" && viewSlot != null) slot = viewSlot;
+    if (el.dataset.confirm && !window.confirm(el.dataset.confirm)) return;
     if (el.dataset.ask !== undefined) {
       var field = el.dataset.askField || "text";
       var current = el.dataset.askFrom ? (el.closest("[data-item-id]") || document).querySelector(el.dataset.askFrom) : null;
@@ -297,6 +328,7 @@
     if (el.dataset.collect) {
       data.cards = Array.prototype.map.call(document.querySelectorAll("input[name='" + el.dataset.collect + "']:checked"), function (c) { return c.value; });
     }
+    if (el.dataset.group) { send({ t: "group", slot: slot, action: el.dataset.group, data: data }, el); return; }
     if (el.dataset.send) send({ t: "input", slot: slot, kind: el.dataset.send, data: data }, el);
     else if (el.dataset.mod) send({ t: "moderate", slot: slot, action: el.dataset.mod, data: data }, el);
     else if (el.dataset.control) {
@@ -313,7 +345,7 @@
       send({ t: "profile", name: p.name || "", unit: p.unit ? parseInt(p.unit, 10) : null }, f);
       return;
     }
-    if (!(f.dataset.send || f.dataset.mod || f.dataset.control)) return;
+    if (!(f.dataset.send || f.dataset.mod || f.dataset.control || f.dataset.group)) return;
     e.preventDefault();
     action(f, formData(f, argsOf(f)));
   });
@@ -324,8 +356,10 @@
     }
     var sel = e.target.closest("button[data-select]");
     if (sel) { var it = sel.closest("[data-item-id]"); raw({ t: "select", slot: parseInt(it.dataset.itemId, 10) }); return; }
-    var b = e.target.closest("button[data-send],button[data-mod],button[data-control]");
-    if (!b || b.form && (b.form.dataset.send || b.form.dataset.mod || b.form.dataset.control) && b.type === "submit") return;
+    var tab = e.target.closest("[data-pane-tab]");
+    if (tab) { showPane(tab.dataset.paneTab); return; }
+    var b = e.target.closest("button[data-send],button[data-mod],button[data-control],button[data-group]");
+    if (!b || b.form && (b.form.dataset.send || b.form.dataset.mod || b.form.dataset.control || b.form.dataset.group) && b.type === "submit") return;
     e.preventDefault();
     var data = argsOf(b);
     if (b.dataset.timerFrom) { var inp = document.getElementById(b.dataset.timerFrom); data.seconds = Math.round((parseFloat(inp && inp.value) || 0) * 60); }
@@ -333,7 +367,7 @@
   });
   document.addEventListener("change", function (e) {
     var s = e.target;
-    if (s.tagName !== "SELECT" || !(s.dataset.mod || s.dataset.send)) return;
+    if (s.tagName !== "SELECT" || !(s.dataset.mod || s.dataset.send || s.dataset.group)) return;
     var data = argsOf(s);
     data[s.dataset.field || "value"] = s.value === "" ? null : s.value;
     action(s, data);
@@ -353,19 +387,31 @@
     send({ t: "moderate", slot: viewSlot, action: "group", data: { card: id, theme: theme || null } }, zone);
   });
 
+  function showPane(name) {
+    document.documentElement.dataset.pane = name;
+    Array.prototype.forEach.call(document.querySelectorAll("[data-pane-tab]"), function (t) {
+      t.setAttribute("aria-selected", String(t.dataset.paneTab === name));
+    });
+    watch();
+  }
+
   /* ---- timer ------------------------------------------------------------------------- */
+  /* data-timer counts down to activity.timer_end, or to the path it names (data-timer="data.turn_end") */
   var timerEl = null;
   function tickTimer() {
     var els = document.querySelectorAll("[data-timer]");
-    var end = ctx.activity && ctx.activity.timer_end;
+    var running = false;
     Array.prototype.forEach.call(els, function (el) {
+      var c = pane && pane.contains(el) && role === "phone" ? paneCtx : ctx;
+      var end = el.dataset.timer ? get(el.dataset.timer, c) : c.activity && c.activity.timer_end;
       if (!end) { el.hidden = true; return; }
+      running = true;
       var left = Math.max(0, Math.round(end - Date.now() / 1000));
       el.hidden = false;
       el.textContent = Math.floor(left / 60) + ":" + ("0" + (left % 60)).slice(-2);
     });
-    if (end && !timerEl) timerEl = setInterval(tickTimer, 1000);
-    if (!end && timerEl) { clearInterval(timerEl); timerEl = null; }
+    if (running && !timerEl) timerEl = setInterval(tickTimer, 1000);
+    if (!running && timerEl) { clearInterval(timerEl); timerEl = null; }
   }
 
   setInterval(function () { if (ws && ws.readyState === 1) ws.send('{"t":"ping"}'); }, 25000);
