@@ -81,8 +81,9 @@ def day_close_activities(*, day: WorkshopDay, user: User | None) -> str:
             try:
                 with transaction.atomic():
                     slot.activity.carry_forward(
-                        slot=agenda[slot.id], state=slot.state, config=slot.config
-                    )
+                        slot=agenda[slot.id], state=slot.state, config=slot.config,
+                        groups=room.group_copies(slot) if room else None,
+                    )  # fmt: skip
             except Exception:
                 log.exception("saving the results of slot %s at the end of the day failed", slot.id)
                 failed.append(slot.title)

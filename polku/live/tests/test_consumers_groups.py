@@ -278,3 +278,33 @@ def test_refused_group_frames_get_finnish_messages():
         await staff.disconnect()
 
     run(scenario)
+
+
+def test_ending_the_day_during_a_group_phase_saves_every_groups_results():
+    from polku.accounts.models import User
+    from polku.live.engine.closing import day_close_activities
+
+    day, (topics, _vote), fac = live_day(units=("Oulun osasto", "Turun osasto"))
+    oulu, turku = day.units
+
+    async def scenario():
+        staff = await console(day, fac.user_id)
+        a = await phone(day.join_code, unit=oulu.pk)
+        b = await phone(day.join_code, unit=turku.pk)
+        await staff_send(staff, group_frame("k1", "split", {"method": "unit"}, slot=topics.pk))
+        await staff_send(staff, {"t": "control", "id": "k2", "slot": topics.pk,
+                                 "action": "open", "data": {}})  # fmt: skip
+        for p, text in ((a, "Oulun aihe"), (b, "Turun aihe")):
+            await p.snapshot(lambda m: m.get("group"))
+            await p.send({"t": "input", "id": "t1", "slot": topics.pk, "kind": "card",
+                          "data": {"text": text}})  # fmt: skip
+            await receive_until(p.comm, "ack")
+        for c in (a.comm, b.comm, staff):
+            await c.disconnect()
+
+    run(scenario)
+    engine.rooms.clear()
+    day_close_activities(day=day, user=User.objects.get(pk=fac.user_id))
+    assert sorted(
+        ActivityResult.objects.filter(slot=topics).values_list("text", "data__group_name")
+    ) == [("Oulun aihe", "Oulun osasto"), ("Turun aihe", "Turun osasto")]
