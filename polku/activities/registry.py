@@ -255,6 +255,9 @@ class ActivityType:
 
     #: does it read data from the database when it opens (``open_data``)?
     reads_on_open: ClassVar[bool] = False
+    #: moderation actions that get the server's clock as ``data["now"]`` (seconds since the
+    #: epoch, logged with the event, so the reducer stays deterministic): e.g. a speaking timer
+    clock_actions: ClassVar[frozenset[str]] = frozenset()
 
     def open_data(self, *, slot: Any) -> dict[str, Any]:
         """What the activity reads from the path each time the facilitator opens it (e.g. the

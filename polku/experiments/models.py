@@ -343,3 +343,32 @@ class LogEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind}: {self.text[:40]}"
+
+
+class AdoptionInterest(models.Model):
+    """How many people of a unit said "we want to try this" about an experiment in a
+    report-back round (a live workshop's agenda item). Copying the experiment offers these units
+    first. Counts only: who pressed the button is not stored."""
+
+    experiment = models.ForeignKey(
+        Experiment, on_delete=models.CASCADE, related_name="adoption_interest"
+    )
+    slot = models.ForeignKey("workshops.AgendaSlot", on_delete=models.CASCADE, related_name="+")
+    unit = models.ForeignKey(
+        Unit, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    count = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-count", "id"]
+        verbose_name = _("interest in copying")
+        verbose_name_plural = _("interest in copying")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["experiment", "slot", "unit"], name="adoption_interest_once_per_unit"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.experiment_id}: {self.count}"

@@ -442,3 +442,22 @@ def shareable_learnings(*, path: Path) -> QuerySet[CheckIn]:
         .select_related("experiment__unit")
         .order_by("-slot")
     )
+
+
+@dataclass
+class Interest:
+    unit: Unit | None
+    count: int
+
+
+def adoption_interest(*, experiment: Experiment) -> list[Interest]:
+    """Who said "we want to try this" in report-back rounds, per unit (most first; units that
+    already run a copy are left out)."""
+    copied = set(experiment.adoptions.values_list("unit_id", flat=True))
+    totals: dict[int | None, int] = {}
+    for unit_id, n in experiment.adoption_interest.values_list("unit_id", "count"):
+        if unit_id is None or unit_id not in copied:
+            totals[unit_id] = totals.get(unit_id, 0) + n
+    units = Unit.objects.in_bulk([u for u in totals if u is not None])
+    rows = [Interest(units.get(u) if u is not None else None, n) for u, n in totals.items()]
+    return sorted(rows, key=lambda r: (-r.count, r.unit is None, r.unit.name if r.unit else ""))

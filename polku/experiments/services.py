@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from polku.accounts.models import User
 from polku.core.email import email_enqueue_on_commit
 from polku.experiments.models import (
+    AdoptionInterest,
     CheckIn,
     CheckInLink,
     CheckInValue,
@@ -855,7 +856,8 @@ def experiments_from_canvas(*, slot: AgendaSlot, canvases: Sequence[Mapping]) ->
                 "topic_title": str(fields.get("topic") or "")[:200],
                 "builds_on": str(fields.get("builds_on") or ""),
                 "what_we_try": str(fields.get("what_we_try") or ""),
-                "who": str(fields.get("who") or ""),
+                # a group's canvas: the group is who does it, unless it says otherwise
+                "who": str(fields.get("who") or canvas.get("group_name") or ""),
                 "first_step": str(fields.get("first_step") or ""),
                 "first_step_on": _date_or_none(fields.get("first_step_on")),
                 "duration_weeks": int(duration) if duration.isdigit() else None,
@@ -956,19 +958,34 @@ def decisions_apply(*, decisions: Sequence[Mapping], path: Path) -> list[Experim
 
 
 def interest_record(*, interests: Sequence[Mapping], slot: AgendaSlot) -> int:
-    """Log the report-back reactions ("we want to try this", questions) on each experiment.
-    Saving the same activity again replaces its earlier log lines."""
+    """Log the report-back reactions ("we want to try this", questions) on each experiment, and
+    count per unit who want to try it (``AdoptionInterest``: offered first when copying).
+    Saving the same activity again replaces its earlier log lines and counts."""
     path = slot.workshop_day.path
     marker = f"[{slot.title}] "
     count = 0
     LogEntry.objects.filter(
         experiment__path=path, kind=LogEntry.Kind.NOTE, text__startswith=marker
     ).delete()
+    AdoptionInterest.objects.filter(slot=slot).delete()
+    unit_ids = set(path.units.values_list("pk", flat=True))
     for item in interests:
         pk = _int_or_none(item.get("experiment"))
         experiment = path.experiments.filter(pk=pk).first() if pk is not None else None
         if experiment is None:
             continue
+        per_unit: dict[int | None, int] = {}
+        for raw_unit, n in (item.get("units") or {}).items():
+            unit_id = _int_or_none(raw_unit) if raw_unit else None
+            if unit_id is not None and unit_id == experiment.unit_id:
+                continue  # the team's own unit runs it already
+            unit_id = unit_id if unit_id in unit_ids else None
+            per_unit[unit_id] = per_unit.get(unit_id, 0) + max(0, int(n))
+        AdoptionInterest.objects.bulk_create(
+            AdoptionInterest(experiment=experiment, slot=slot, unit_id=unit_id, count=n)
+            for unit_id, n in per_unit.items()
+            if n
+        )
         wants = int(item.get("want") or 0)
         questions = [str(q)[:280] for q in item.get("questions") or []]
         if not wants and not questions:

@@ -172,6 +172,7 @@ def detail(request: HttpRequest, path_pk: int, pk: int) -> HttpResponse:
             "adopt_units": selectors.adoptable_units(
                 membership=membership, path=path, experiment=experiment
             ),
+            "interest": selectors.adoption_interest(experiment=experiment),
             "links": experiment.links.all()[:10] if manage else [],
             "report_form": ReportForm(),
             "member_form": MemberForm(),
@@ -459,10 +460,17 @@ def adopt(request: HttpRequest, path_pk: int, pk: int) -> HttpResponse:
     membership = request.membership  # type: ignore[attr-defined]
     original = selectors.experiment_get(path=path, pk=pk)
     units = selectors.adoptable_units(membership=membership, path=path, experiment=original)
+    interest = selectors.adoption_interest(experiment=original)
+    # a unit that said "we want to try this" in a report-back round is offered first
+    wanted = _int(request.GET.get("unit"))
+    keen = [i.unit.pk for i in interest if i.unit is not None]
+    choice = next((u for u in units if u.pk == wanted), None) or next(
+        (u for pk in keen for u in units if u.pk == pk), None
+    )
     form = AdoptForm(
         request.POST or None,
         units=path.units.filter(pk__in=[u.pk for u in units]).order_by("name"),
-        initial={"title": original.title},
+        initial={"title": original.title, "unit": choice},
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -483,7 +491,13 @@ def adopt(request: HttpRequest, path_pk: int, pk: int) -> HttpResponse:
     return render(
         request,
         "experiments/adopt.html",
-        {"path": path, "experiment": original, "form": form, "no_units": not units},
+        {
+            "path": path,
+            "experiment": original,
+            "form": form,
+            "no_units": not units,
+            "interest": interest,
+        },
     )
 
 

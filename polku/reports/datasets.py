@@ -308,6 +308,22 @@ def _checkins(org: Organisation) -> list[Any]:
 
 
 @organisation_dataset(
+    "adoption_interest",
+    models=("experiments.AdoptionInterest",),
+    requires="experiments.AdoptionInterest",
+)
+def _adoption_interest(org: Organisation) -> list[Any]:
+    """Counts per unit of "we want to try this" in report-back rounds (no people)."""
+    from polku.experiments.models import AdoptionInterest
+
+    return list(
+        AdoptionInterest.objects.filter(experiment__path__organisation=org)
+        .order_by("id")
+        .values("experiment_id", "slot_id", "unit_id", "count", "created_at")
+    )
+
+
+@organisation_dataset(
     "experiment_log", models=("experiments.LogEntry",), requires="experiments.LogEntry"
 )
 def _experiment_log(org: Organisation) -> list[Any]:

@@ -514,6 +514,8 @@ class Room(GroupRoom):
                     "invalid", _("The message could not be read."), client_id, exc.detail
                 )
                 return
+            if action in slot.activity.clock_actions:
+                data = {**data, "now": round(time.time(), 1)}
             kind = f"mod:{action}"
         group = self.event_group(conn, slot) if kind.startswith("mod:") else ""
         if kind.startswith("mod:") and not group and slot.id in self.phase_slots:

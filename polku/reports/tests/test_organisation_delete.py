@@ -4,7 +4,14 @@ import pytest
 
 from polku.activities.models import ActivityResult
 from polku.core.tests.factories import AgendaSlotFactory, MembershipFactory, OrganisationFactory
-from polku.experiments.models import CheckIn, CheckInLink, ExperimentMember, LogEntry, Reminder
+from polku.experiments.models import (
+    AdoptionInterest,
+    CheckIn,
+    CheckInLink,
+    ExperimentMember,
+    LogEntry,
+    Reminder,
+)
 from polku.juries.models import FollowUpAction, JuryMember, Recommendation, Response, Vote
 from polku.juries.tests.factories import drawn_jury
 from polku.live.models import LiveEvent, MeetingLinkTemplate, Participant
@@ -51,6 +58,7 @@ def populate(org):
     mt.path = path
     mt.save()
     ExperimentMember.objects.create(experiment=experiment, nickname="Nimimerkki")
+    AdoptionInterest.objects.create(experiment=experiment, slot=slot, unit=None, count=2)
     checkin = CheckIn.objects.filter(experiment=experiment).first()
     CheckInLink.objects.create(
         experiment=experiment,
