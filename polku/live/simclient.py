@@ -35,8 +35,9 @@ def failure_cause(error: BaseException) -> str:
 class Phone:
     def __init__(
         self, base: str, code: str, *, name: str = "", path: str = "",
-        compression: str | None = "deflate", open_timeout: float = 20,
+        compression: str | None = "deflate", open_timeout: float = 20, unit: int | None = None,
     ) -> None:  # fmt: skip
+        self.unit = unit
         self.url = f"{base}/ws/live/{code}/{path}"
         self.code = code
         self.staff = bool(path)
@@ -89,7 +90,7 @@ class Phone:
                         if header.startswith("polku_p_"):  # like a browser: kept for reconnects
                             self.cookie = header.split(";", 1)[0]
                     if "/screen/" not in self.url and "/console/" not in self.url:
-                        join = {"t": "join", "v": 1, "name": self.name}
+                        join = {"t": "join", "v": 1, "name": self.name, "unit": self.unit}
                         if self.token:
                             join["token"] = self.token
                         await ws.send(orjson.dumps(join).decode())
@@ -158,6 +159,18 @@ class Phone:
         frame = {"t": "input", "id": cid, "slot": slot, "kind": kind, "data": data}
         self.outbox[cid] = frame
         self.sent_at[cid] = time.monotonic()
+        await self._send(frame)
+        return cid
+
+    async def group(
+        self, action: str, data: dict[str, Any] | None = None, slot: int | None = None
+    ) -> str:
+        """A ``group`` frame (protocol 1.1): the console splits, moves, ends; a phone picks."""
+        cid = f"g{next(_ids)}"
+        frame = {"t": "group", "id": cid, "action": action, "data": data or {}}
+        if slot is not None:
+            frame["slot"] = slot
+        self.outbox[cid] = frame
         await self._send(frame)
         return cid
 

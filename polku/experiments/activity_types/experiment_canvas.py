@@ -316,11 +316,12 @@ class ExperimentCanvas(ActivityType):
     def public_snapshot(
         self, state: dict[str, Any], config: dict[str, Any], revealed: bool
     ) -> dict[str, Any]:
-        return {
-            "count": len(state["order"]),
-            "groups": self._groups(state, config),
-            "single": bool(config.get("group")),
-        }
+        single = bool(config.get("group"))
+        groups = self._groups(state, config)
+        if single:  # a group's own copy: its one canvas starts open
+            for g in groups:
+                g["open"] = True
+        return {"count": len(state["order"]), "groups": groups, "single": single}
 
     def personal(self, state: dict[str, Any], actor: str, config: dict[str, Any]) -> dict[str, Any]:
         gid = state["member_of"].get(actor)

@@ -134,7 +134,8 @@
         if (m.pane === "screen") { paneCtx.data = m.data || {}; paneCtx.activity = m.activity; paneCtx.group = m.group; renderPane(); break; }
         ctx.data = m.data || {}; ctx.activity = m.activity; ctx.day = m.day || ctx.day;
         ctx.connected = m.connected; ctx.agenda = m.agenda; ctx.group = m.group; ctx.choices = m.choices;
-        ctx.notice = m.notice; ctx.groups = m.groups; ctx.bridge_down = m.bridge_down; render();
+        ctx.notice = m.notice; ctx.groups = m.groups; ctx.bridge_down = m.bridge_down;
+        ctx.phones_title = m.phones_title; ctx.screen_title = m.screen_title; render();
         if (role !== "phone") renderPane(); break;
       case "me": if (m.slot === viewSlot) { ctx.me = m.data || {}; meSlot = m.slot; render(); } break;
       case "ack": delete outbox[m.id]; save(); done(m.id, null); break;
@@ -263,6 +264,7 @@
       if (node) { delete existing[id]; } else {
         node = tpl.content.firstElementChild.cloneNode(true);
         node.dataset.itemId = id;
+        if (item.open === true && node.tagName === "DETAILS") node.open = true; // starts open
       }
       if (prev.nextElementSibling !== node) prev.after(node);
       prev = node;
