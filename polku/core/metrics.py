@@ -61,8 +61,10 @@ PHONES_FRESH_SECONDS = 60
 
 
 def instance_name() -> str:
+    """This process in the Redis sum: the unit's POLKU_INSTANCE (host:port) plus the process
+    id, since one instance may run WEB_CONCURRENCY worker processes."""
     if INSTANCE:
-        return INSTANCE
+        return f"{INSTANCE}/{os.getpid()}"
     from polku.live.engine import bridge
 
     return bridge.INSTANCE_ID

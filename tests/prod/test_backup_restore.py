@@ -20,20 +20,6 @@ def _rows(database: str, sql: str, params=()) -> list[tuple]:
         return conn.execute(sql, params).fetchall()
 
 
-def _participant_cookie(site, code: str) -> str:
-    """What a phone's GET /j/<code>/ sets (the page issues participant tokens), asked of an
-    instance directly as nginx would forward it."""
-    import urllib.request
-
-    request = urllib.request.Request(
-        f"{site.instance_url(0)}/j/{code}/",
-        headers={"Host": "localhost", "X-Forwarded-Proto": "https", "Accept-Language": "fi"},
-    )
-    with urllib.request.urlopen(request, timeout=15) as response:
-        cookies = response.headers.get_all("Set-Cookie") or []
-    return next(c.split(";", 1)[0] for c in cookies if c.startswith("polku_p_"))
-
-
 def _demo_counts(database: str) -> dict[str, int]:
     tables = ["organisations_organisation", "experiments_experiment", "experiments_checkin",
               "experiments_checkinvalue", "paths_path", "live_participant"]  # fmt: skip
@@ -56,8 +42,6 @@ def test_backup_during_a_live_workshop_restores_every_acked_input(site, tmp_path
         ]
         for client in (staff, *phones):
             client.origin = origin
-        for phone in phones:
-            phone.cookie = _participant_cookie(site, room["code"])
         for client in (staff, *phones):
             await client.start()
         await staff.control(topics, "open")
