@@ -36,6 +36,10 @@ ratios to the bare server end the report. Examples:
 
 ``add_arguments``/``SERVER_ENV_HOOKS`` let other features add their own switches (the server
 environment of a run can be extended without touching the phases).
+
+``--embed-on-arrival both`` measures every polku run twice, with grouping embeddings of arriving
+cards off and on (``POLKU_GROUPING_EMBED_ON_ARRIVAL``, docs/grouping.md): the targets are then
+labelled ``polku-embed-off``/``polku-embed-on``, side by side in the medians.
 """
 
 from __future__ import annotations
@@ -645,6 +649,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--redis-url", default=os.environ.get("BENCH_REDIS", "redis://127.0.0.1:6379/0")
     )
+    parser.add_argument("--embed-on-arrival", choices=["on", "off", "both"], default="on",
+                        help="grouping embeddings of arriving cards (docs/grouping.md)")  # fmt: skip
+
+
+def _embed_env(args: argparse.Namespace, env: dict[str, str]) -> None:
+    env["POLKU_GROUPING_EMBED_ON_ARRIVAL"] = getattr(args, "embed_mode", args.embed_on_arrival)
+
+
+SERVER_ENV_HOOKS.append(_embed_env)
 
 
 def main() -> None:
@@ -691,9 +704,14 @@ def main() -> None:
                     for processes in args.processes if target != "bare" else [1]:
                         if target == "scaleout" and processes != args.processes[0]:
                             continue
-                        result = measure(args, target, processes, n)
-                        report_run(result)
-                        results.append(result)
+                        modes = ["off", "on"] if args.embed_on_arrival == "both" else [""]
+                        for mode in modes if target != "bare" else [""]:
+                            args.embed_mode = mode or args.embed_on_arrival
+                            result = measure(args, target, processes, n)
+                            if mode:
+                                result["target"] += f"-embed-{mode}"
+                            report_run(result)
+                            results.append(result)
     finally:
         if getattr(args, "page_file", None):
             args.page_file.unlink(missing_ok=True)

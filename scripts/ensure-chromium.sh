@@ -1,9 +1,10 @@
 #!/bin/sh
 # System packages the tests need: Debian's Chromium for the browser tests (never a downloaded
-# browser build), fonts, and the Pango/HarfBuzz libraries WeasyPrint renders PDFs with.
+# browser build), fonts, the Pango/HarfBuzz libraries WeasyPrint renders PDFs with, and Voikko
+# (libvoikko1 + voikko-fi) for Finnish lemmas in grouping suggestions (optional at run time).
 # Installs what is missing when we may (root with apt-get); otherwise says what to do.
 need=""
-for pkg in chromium fonts-dejavu-core libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0; do
+for pkg in chromium fonts-dejavu-core libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 libvoikko1 voikko-fi; do
     dpkg -s "$pkg" >/dev/null 2>&1 || need="$need $pkg"
 done
 [ -z "$need" ] && exit 0

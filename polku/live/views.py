@@ -33,6 +33,7 @@ from django.views.decorators.http import require_POST
 from polku.activities.registry import Rejected, registry
 from polku.core import net, ratelimit
 from polku.core.tenancy import organisation_view
+from polku.grouping.services import grouping_enabled
 from polku.live import engine, identity, meeting, phone_http, selectors, services
 from polku.live.engine import closing, frames
 from polku.live.forms import JoinCodeForm, MeetingLinkForm, RememberForm, SlotConfigForm
@@ -317,6 +318,7 @@ def console(request: HttpRequest, path_pk: int, day_pk: int) -> HttpResponse:
             "path": day.path,
             "slots": slots,
             "ws_path": f"/ws/live/{day.join_code}/console/",
+            "grouping": grouping_enabled(),
             "key": identity.staff_key(day_id=day.pk, role="console", user_id=request.user.pk),
             "screen_url": reverse(
                 "live:screen",

@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from polku.activities.registry import (
+    ITEMS_FROM_CHOICES,
     ActivityType,
     Event,
     Id,
@@ -25,6 +26,11 @@ class DotVoteConfigForm(forms.Form):
     dots = forms.IntegerField(label=_("Dots per person"), min_value=1, max_value=20)
     max_per_item = forms.IntegerField(label=_("Most dots on one item"), min_value=1, max_value=20)
     hidden_until_reveal = forms.BooleanField(label=_("Hidden until revealed"), required=False)
+    items_from = forms.ChoiceField(
+        label=_("What to vote on"),
+        choices=ITEMS_FROM_CHOICES,
+        help_text=_("When the earlier card wall has groups: vote on the groups or on the cards."),
+    )
 
 
 class Vote(Shape):
@@ -52,7 +58,9 @@ class DotVote(ActivityType):
     needs_items = True
     provides_items = True
     config_form = DotVoteConfigForm
-    default_config: ClassVar[dict[str, Any]] = {"dots": 5, "max_per_item": 3, "items": []}
+    default_config: ClassVar[dict[str, Any]] = {
+        "dots": 5, "max_per_item": 3, "items": [], "items_from": "groups",
+    }  # fmt: skip
 
     def initial_state(self, config: dict[str, Any]) -> dict[str, Any]:
         items = [

@@ -7,6 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from polku.activities.registry import (
+    ITEMS_FROM_CHOICES,
     ActivityType,
     Event,
     Id,
@@ -21,6 +22,11 @@ class RankingConfigForm(forms.Form):
     prompt = forms.CharField(label=_("Prompt"), required=False, max_length=300)
     top_k = forms.IntegerField(label=_("How many to rank"), min_value=1, max_value=10)
     hidden_until_reveal = forms.BooleanField(label=_("Hidden until revealed"), required=False)
+    items_from = forms.ChoiceField(
+        label=_("What to vote on"),
+        choices=ITEMS_FROM_CHOICES,
+        help_text=_("When the earlier card wall has groups: vote on the groups or on the cards."),
+    )
 
 
 #: item id → its rank (1..k) or null; the whole form as the phone sends it
@@ -36,7 +42,7 @@ class Ranking(ActivityType):
     needs_items = True
     provides_items = True
     config_form = RankingConfigForm
-    default_config: ClassVar[dict[str, Any]] = {"top_k": 3, "items": []}
+    default_config: ClassVar[dict[str, Any]] = {"top_k": 3, "items": [], "items_from": "groups"}
 
     def initial_state(self, config: dict[str, Any]) -> dict[str, Any]:
         items = [

@@ -1,6 +1,7 @@
 """Reducers of the activity types: pure functions over a JSON state."""
 
 import pytest
+from django.utils import translation
 
 from polku.activities.registry import Event, Rejected, registry
 
@@ -130,3 +131,81 @@ def test_what_works_accepts_a_unit_tag():
     works, state, cfg = _setup("what_works")
     works.reduce(state, ev("card", text="Kaveri mukaan -ilta", unit=7), cfg)
     assert [(r.kind, r.unit) for r in works.results(state, cfg)] == [("what_works", 7)]
+
+
+def _wall_with(texts):
+    topics, state, cfg = _setup("topics", max_per_person=20)
+    for i, text in enumerate(texts):
+        topics.reduce(state, ev("card", id=f"k{i}", text=text), cfg)
+    return topics, state, cfg
+
+
+def test_accepting_suggested_groups_makes_themes_in_one_action_and_undo_restores():
+    topics, state, cfg = _wall_with(["Some", "Instagram", "Rahaa", "Sponsorit", "Kahvi"])
+    topics.moderate(state, "theme_add", {"name": "Vanha"}, cfg)
+    topics.moderate(state, "group", {"card": "k4", "theme": "t1"}, cfg)
+    topics.moderate(
+        state, "groups_accept",
+        {"groups": [{"name": "Some", "cards": ["k0", "k1"]},
+                    {"name": "  Talous ", "cards": ["k2", "k3", "k4"]}]},
+        cfg,
+    )  # fmt: skip
+    assert state["themes"] == {
+        "t1": {"id": "t1", "name": "Vanha"},
+        "t2": {"id": "t2", "name": "Some", "accept": "a1"},
+        "t3": {"id": "t3", "name": "Talous", "accept": "a1"},
+    }
+    assert [state["cards"][f"k{i}"]["theme"] for i in range(5)] == ["t2", "t2", "t3", "t3", "t3"]
+    assert topics.grouping_cards(state) == []
+    snap = topics.public_snapshot(state, cfg, True)
+    assert [(t["name"], t["n"]) for t in snap["themes"]] == [
+        ("Vanha", 0),
+        ("Some", 2),
+        ("Talous", 3),
+    ]
+    topics.moderate(state, "groups_accept_undo", {"theme": "t3"}, cfg)  # the console's button
+    assert state["themes"] == {"t1": {"id": "t1", "name": "Vanha"}}
+    assert [state["cards"][f"k{i}"]["theme"] for i in range(5)] == [None, None, None, None, "t1"]
+    assert state["accepts"] == {}
+
+
+def test_accepting_checks_every_group_before_changing_anything():
+    topics, state, cfg = _wall_with(["A", "B", "C"])
+    topics.moderate(state, "merge", {"cards": ["k0", "k2"]}, cfg)
+    before = repr(state)
+    bad = [
+        ({"groups": []}, "Choose at least one group to accept."),
+        ({"groups": "x"}, "Choose at least one group to accept."),
+        ({"groups": [{"name": "X", "cards": ["k0", "nope"]}]}, "No such card."),
+        ({"groups": [{"name": "X", "cards": ["k1"]}, {"name": "Y", "cards": ["k1"]}]},
+         "A card can be in one group only."),
+        ({"groups": [{"name": "X", "cards": ["k2"]}]}, "A card can be in one group only."),
+        ({"groups": [{"name": "", "cards": ["k1"]}]}, "Write something first."),
+        ({"groups": [{"name": "X", "cards": []}]}, "A group needs at least one card."),
+        ({"groups": [{"name": ["X"], "cards": ["k1"]}]}, "Text expected."),
+    ]  # fmt: skip
+    with translation.override("en"):
+        for data, message in bad:
+            with pytest.raises(Rejected) as rejected:
+                topics.moderate(state, "groups_accept", data, cfg)
+            assert str(rejected.value.message) == message
+        with pytest.raises(Rejected) as rejected:
+            topics.moderate(state, "groups_accept_undo", {"accept": "a9"}, cfg)
+        assert str(rejected.value.message) == "Nothing to undo."
+    assert repr(state) == before
+
+
+def test_vote_runs_on_groups_or_on_cards_as_the_facilitator_chose():
+    topics, state, cfg = _wall_with(["Some", "Instagram", "Rahaa"])
+    topics.moderate(
+        state, "groups_accept", {"groups": [{"name": "Some", "cards": ["k0", "k1"]}]}, cfg
+    )
+    assert topics.items_for(state, cfg, "groups") == [
+        {"id": "t1", "text": "Some"}, {"id": "k2", "text": "Rahaa"},
+    ]  # fmt: skip
+    assert topics.items_for(state, cfg, "groups_only") == [{"id": "t1", "text": "Some"}]
+    assert topics.items_for(state, cfg, "cards") == [
+        {"id": "k0", "text": "Some"}, {"id": "k1", "text": "Instagram"}, {"id": "k2", "text": "Rahaa"},
+    ]  # fmt: skip
+    assert registry["dot_vote"].get_config({})["items_from"] == "groups"
+    assert registry["ranking"].get_config({"items_from": "cards"})["items_from"] == "cards"

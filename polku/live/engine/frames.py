@@ -71,6 +71,19 @@ class Moderate(Frame, tag="moderate"):
     data: Data | None = None
 
 
+class Suggest(Frame, tag="suggest"):
+    """Console: grouping suggestions for a card wall (docs/grouping.md); ``cards`` limits
+    them to some cards (splitting one proposal)."""
+
+    id: ClientId
+    slot: SlotId
+    level: Annotated[int, msgspec.Meta(ge=-10, le=10)] = 0
+    cards: (
+        Annotated[list[Annotated[str, msgspec.Meta(max_length=64)]], msgspec.Meta(max_length=5000)]
+        | None
+    ) = None
+
+
 class Select(Frame, tag="select"):
     slot: SlotId | None = None
 
@@ -95,7 +108,7 @@ class Watch(Frame, tag="watch"):
     screen: bool = False
 
 
-AnyFrame = Join | Input | Profile | Control | Moderate | Select | Ping | Group | Watch
+AnyFrame = Join | Input | Profile | Control | Moderate | Suggest | Select | Ping | Group | Watch
 _decoder = msgspec.json.Decoder(AnyFrame)
 
 

@@ -28,6 +28,7 @@ from polku.live.engine.db import run_db
 from polku.live.engine.groups import GroupRoom
 from polku.live.engine.slots import PLAIN, Pending, Slot
 from polku.live.engine.snapshots import PROTOCOL_VERSION
+from polku.live.engine.suggest import Suggestions
 from polku.workshops.models import AgendaSlot
 
 log = logging.getLogger("polku.live")
@@ -46,7 +47,7 @@ STILL_OPEN = ("open", "paused")
 __all__ = ["PROTOCOL_VERSION", "Room"]
 
 
-class Room(GroupRoom):
+class Room(GroupRoom, Suggestions):
     """One live workshop day in this process: its state, its clients and its batch writer."""
 
     def __init__(self, code: str) -> None:
@@ -65,6 +66,7 @@ class Room(GroupRoom):
         self._repaired_at = -REPAIR_INTERVAL
         self._flush_lock = asyncio.Lock()
         self._init_fanout()
+        self._init_suggestions()
         self._reset()
 
     def _reset(self) -> None:
@@ -89,6 +91,7 @@ class Room(GroupRoom):
             return False
         self._build(data)
         self.loaded = True
+        self.warm_all()
         return True
 
     def _build(self, data: selectors.RoomData) -> None:
@@ -296,11 +299,12 @@ class Room(GroupRoom):
         run in groups: this group's own, or every group's top items for the plenary)."""
         earlier = [s for s in self.slots.values() if s.position < slot.position or (
             s.position == slot.position and s.id < slot.id)]  # fmt: skip
+        granularity = str(slot.config.get("items_from", "groups"))
         for other in sorted(earlier, key=lambda s: (s.position, s.id), reverse=True):
             if other.activity.provides_items and other.groups is not None:
                 items = self.grouped_items(other, group)
             elif other.activity.provides_items:
-                items = other.activity.items(other.state, other.config)
+                items = other.activity.items_for(other.state, other.config, granularity)
                 if items:
                     return items
         return []
@@ -366,6 +370,8 @@ class Room(GroupRoom):
             await self.group_frame(conn, frame)
         elif isinstance(frame, frames.Watch) and conn.audience == "phone":
             await self.watch_frame(conn, frame.screen)
+        elif isinstance(frame, frames.Suggest) and staff:
+            await self.suggest(conn, frame)
         elif isinstance(frame, frames.Select) and staff:
             conn.selected = frame.slot if frame.slot in self.slots else None
             self._console_rev = -1
@@ -459,6 +465,7 @@ class Room(GroupRoom):
         except Rejected as rejected:
             await conn.error(rejected.code, rejected.message, client_id)
             return
+        self.card_arrived(slot, data.get("text"))
         self._enqueue(
             {
                 "day_id": self.day_id, "slot_id": slot.id, "actor": actor, "client_id": client_id,

@@ -9,6 +9,7 @@ import orjson
 from django.template.loader import render_to_string
 from django.utils import translation
 
+from polku.grouping.services import grouping_enabled
 from polku.live.engine import bridge as bridge_mod
 from polku.live.engine.connection import Conn, dumps
 from polku.live.engine.slots import PLAIN, STATUS_LABELS, Slot
@@ -115,7 +116,10 @@ class Snapshots:
         key = (template, slot.id if slot else None, lang)
         html = self._views.get(key)
         if html is None:
-            context = {"slot": slot, "config": slot.config if slot else {}, "units": self.units}
+            context = {
+                "slot": slot, "config": slot.config if slot else {}, "units": self.units,
+                "grouping": bool(slot and slot.activity.groupable and grouping_enabled()),
+            }  # fmt: skip
             with translation.override(lang):
                 html = render_to_string(template, context)
             self._views[key] = html

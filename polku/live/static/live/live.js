@@ -126,6 +126,8 @@
 
   /* ---- messages --------------------------------------------------------------------- */
   function handle(m) {
+    // add-ons (e.g. grouping suggestions in the console) listen to every frame
+    document.dispatchEvent(new CustomEvent("polku:frame", { detail: m }));
     switch (m.t) {
       case "token": try { localStorage.setItem("polku-token-" + D.code, m.token); } catch (e) { /* */ } break;
       case "welcome": ctx.me0 = m.me; profile(m.me); watching = null; watch(); resend(); break;
@@ -415,6 +417,9 @@
     if (running && !timerEl) timerEl = setInterval(tickTimer, 1000);
     if (!running && timerEl) { clearInterval(timerEl); timerEl = null; }
   }
+
+  /* for add-ons: send a frame (inputs/moderation go through the outbox), read the slot in view */
+  window.PolkuLive = { send: function (msg) { return send(msg, null); }, raw: raw, slot: function () { return viewSlot; } };
 
   setInterval(function () { if (ws && ws.readyState === 1) ws.send('{"t":"ping"}'); }, 25000);
   window.addEventListener("online", function () {

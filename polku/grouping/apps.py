@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class GroupingConfig(AppConfig):
+    name = "polku.grouping"
+    label = "grouping"
