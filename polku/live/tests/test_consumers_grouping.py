@@ -135,7 +135,8 @@ def test_grouping_turned_off_answers_with_a_message_and_the_console_has_no_butto
         staff = await console(day, fac.user_id)
         await control(staff, topics, "open", "c1")
         room = engine.rooms[day.join_code]
-        html = room.view_html(room.slots[topics.pk], "console", "fi")
+        slot = room.slots[topics.pk]
+        html = room.render_view(slot.activity.console_template, slot, "fi")
         assert "data-suggest" not in html
         assert 'data-mod="merge"' in html  # the manual tools are all there
         await staff.send_json_to({"t": "suggest", "id": "s1", "slot": topics.pk})
