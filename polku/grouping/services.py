@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import multiprocessing
+import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -28,6 +29,10 @@ EMBED_NICE = 19
 
 _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="polku-grouping")
 _embed_pool: ProcessPoolExecutor | None = None
+#: after the embedding process died, cards arriving within this many seconds are not embedded
+#: (they are embedded at "suggest" or grouped on their words)
+BROKEN_PAUSE = 60.0
+_broken_at = -BROKEN_PAUSE
 cache = VectorCache()
 
 MESSAGES = {
@@ -79,8 +84,8 @@ def _pool() -> ProcessPoolExecutor:
 async def embeddings_warm_background(*, texts: list[str]) -> int:
     """Embed the card texts not cached yet in the embedding process (lowest priority, its own
     interpreter: no GIL shared with the live room) and cache the vectors here."""
-    global _embed_pool
-    if embedder() is None:
+    global _embed_pool, _broken_at
+    if embedder() is None or time.monotonic() - _broken_at < BROKEN_PAUSE:
         return 0
     todo = cache.missing(normalise(t) for t in texts if t.strip())
     if not todo:
@@ -89,7 +94,7 @@ async def embeddings_warm_background(*, texts: list[str]) -> int:
     try:
         vectors = await loop.run_in_executor(_pool(), child_embed, todo)
     except BrokenProcessPool:  # the child died (killed, out of memory): start a new one next time
-        _embed_pool = None
+        _embed_pool, _broken_at = None, time.monotonic()  # pause: never a respawn loop
         raise
     cache.put_many(dict(zip(todo, vectors, strict=True)))
     return len(todo)
