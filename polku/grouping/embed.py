@@ -115,7 +115,7 @@ def child_init(model_path: str, nice: int) -> None:
     parent = os.getppid()
 
     def watch() -> None:  # a server killed with SIGKILL must not leave its embedder behind
-        while os.getppid() == parent:
+        while os.getppid() == parent and parent != 1:  # 1: orphaned before it started
             time.sleep(2)
         os._exit(0)
 
