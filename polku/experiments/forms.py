@@ -2,6 +2,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from polku.core.params import DATE_RANGE, BoundedModelChoiceField, BoundedModelMultipleChoiceField
 from polku.experiments.models import Experiment, MeasureType
 from polku.experiments.services import clean_value
 
@@ -10,7 +11,7 @@ TEXTAREA = forms.Textarea(attrs={"rows": 3})
 
 class ExperimentForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)
-    unit = forms.ModelChoiceField(label=_("Unit"), queryset=None, required=False)
+    unit = BoundedModelChoiceField(label=_("Unit"), queryset=None, required=False)
     topic_title = forms.CharField(
         label=_("Topic it answers"),
         max_length=200,
@@ -24,6 +25,7 @@ class ExperimentForm(forms.Form):
     who = forms.CharField(label=_("Who does it"), required=False, widget=TEXTAREA)
     first_step = forms.CharField(label=_("First step"), required=False, widget=TEXTAREA)
     first_step_on = forms.DateField(
+        validators=DATE_RANGE,
         label=_("Date of the first step"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
@@ -151,12 +153,13 @@ class DecideForm(forms.Form):
     )
     note = forms.CharField(label=_("Why?"), required=False, widget=TEXTAREA, max_length=4000)
     next_round_first_step_on = forms.DateField(
+        validators=DATE_RANGE,
         label=_("Next round: date of the first step"),
         required=False,
         help_text=_("When continuing or adapting, the next round starts with the same targets."),
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
-    scale_to_units = forms.ModelMultipleChoiceField(
+    scale_to_units = BoundedModelMultipleChoiceField(
         label=_("Scale to these units"),
         queryset=None,
         required=False,
@@ -169,9 +172,10 @@ class DecideForm(forms.Form):
 
 
 class AdoptForm(forms.Form):
-    unit = forms.ModelChoiceField(label=_("Into which unit?"), queryset=None)
+    unit = BoundedModelChoiceField(label=_("Into which unit?"), queryset=None)
     title = forms.CharField(label=_("Title"), max_length=200, required=False)
     first_step_on = forms.DateField(
+        validators=DATE_RANGE,
         label=_("Date of the first step"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from polku.core.params import int_param
 from polku.core.tenancy import organisation_view
 from polku.experiments import selectors, services
 from polku.experiments.forms import (
@@ -47,10 +48,7 @@ def _require_edit(request: HttpRequest, experiment: Experiment) -> None:
 
 
 def _int(value: str | None) -> int | None:
-    try:
-        return int(value) if value else None
-    except ValueError:
-        return None
+    return int_param(value)
 
 
 def _units_for(request: HttpRequest, path):

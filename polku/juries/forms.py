@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from polku.core.params import DATE_RANGE, BoundedModelMultipleChoiceField
 from polku.juries.models import Draw, Response, Vote
 from polku.paths.forms import DateInput
 from polku.workshops.models import WorkshopDay
@@ -39,7 +40,7 @@ class JuryForm(forms.Form):
         required=False,
         help_text=_("Leave empty for no limit. Needs a team column in the pool file."),
     )
-    sessions = forms.ModelMultipleChoiceField(
+    sessions = BoundedModelMultipleChoiceField(
         label=_("Sessions (workshop days of the path)"),
         queryset=WorkshopDay.objects.none(),
         required=False,
@@ -134,7 +135,9 @@ class ResponseForm(forms.Form):
 class ActionForm(forms.Form):
     title = forms.CharField(label=_("Action"), max_length=200)
     owner = forms.CharField(label=_("Responsible"), max_length=200, required=False)
-    due_on = forms.DateField(label=_("Due"), required=False, widget=DateInput())
+    due_on = forms.DateField(
+        validators=DATE_RANGE, label=_("Due"), required=False, widget=DateInput()
+    )
     as_experiment = forms.BooleanField(
         label=_("Create it as an experiment of the path (followed up with check-ins)"),
         required=False,

@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from polku.core.params import BoundedModelChoiceField
 from polku.organisations.models import Membership, Organisation, Unit
 from polku.organisations.rules import grantable_roles
 from polku.organisations.services import CSV_HELP
@@ -20,7 +21,7 @@ class UnitForm(forms.Form):
         max_length=40,
         help_text=_("A short identifier, unique within the organisation (used in CSV import)."),
     )
-    parent = forms.ModelChoiceField(
+    parent = BoundedModelChoiceField(
         label=_("Parent unit"), queryset=Unit.objects.none(), required=False
     )
     kind = forms.ChoiceField(label=_("Level"), choices=Unit.Kind.choices, initial=Unit.Kind.LOCAL)
@@ -45,7 +46,7 @@ class UnitImportForm(forms.Form):
 class InvitationForm(forms.Form):
     email = forms.EmailField(label=_("Email"))
     role = forms.ChoiceField(label=_("Role"), choices=Membership.Role.choices)
-    unit = forms.ModelChoiceField(
+    unit = BoundedModelChoiceField(
         label=_("Unit"),
         queryset=Unit.objects.none(),
         required=False,

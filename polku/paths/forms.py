@@ -3,6 +3,7 @@ import datetime as dt
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from polku.core.params import DATE_RANGE, DATETIME_RANGE, BoundedModelMultipleChoiceField
 from polku.organisations.models import Organisation, Unit
 from polku.paths.path_templates import TEMPLATES
 from polku.workshops.models import WorkshopDay
@@ -22,7 +23,7 @@ class DateTimeInput(forms.DateTimeInput):
         super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
 
 
-class UnitsField(forms.ModelMultipleChoiceField):
+class UnitsField(BoundedModelMultipleChoiceField):
     widget = forms.CheckboxSelectMultiple
 
 
@@ -40,7 +41,9 @@ class PathCreateForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("What should be different when the path ends?"),
     )
-    starts_on = forms.DateField(label=_("First workshop day"), widget=DateInput())
+    starts_on = forms.DateField(
+        label=_("First workshop day"), widget=DateInput(), validators=DATE_RANGE
+    )
     units = UnitsField(label=_("Participating units"), queryset=Unit.objects.none(), required=False)
 
     def __init__(self, *args, organisation: Organisation, **kwargs):
@@ -54,9 +57,11 @@ class PathEditForm(forms.Form):
     goal = forms.CharField(
         label=_("Goal"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
-    starts_on = forms.DateField(label=_("Starts on"), widget=DateInput())
-    ends_on = forms.DateField(label=_("Ends on"), widget=DateInput())
-    followup_until = forms.DateField(label=_("Check-ins until"), widget=DateInput(), required=False)
+    starts_on = forms.DateField(label=_("Starts on"), widget=DateInput(), validators=DATE_RANGE)
+    ends_on = forms.DateField(label=_("Ends on"), widget=DateInput(), validators=DATE_RANGE)
+    followup_until = forms.DateField(
+        label=_("Check-ins until"), widget=DateInput(), required=False, validators=DATE_RANGE
+    )
     checkin_interval_days = forms.IntegerField(
         label=_("Check-in interval (days)"), min_value=1, max_value=365
     )
@@ -75,8 +80,12 @@ class PathEditForm(forms.Form):
 
 class WorkshopDayForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)
-    starts_at = forms.DateTimeField(label=_("Starts"), widget=DateTimeInput())
-    ends_at = forms.DateTimeField(label=_("Ends"), widget=DateTimeInput())
+    starts_at = forms.DateTimeField(
+        label=_("Starts"), widget=DateTimeInput(), validators=DATETIME_RANGE
+    )
+    ends_at = forms.DateTimeField(
+        label=_("Ends"), widget=DateTimeInput(), validators=DATETIME_RANGE
+    )
     mode = forms.ChoiceField(label=_("Mode"), choices=WorkshopDay.Mode.choices)
     place = forms.CharField(label=_("Place"), max_length=300, required=False)
     video_link = forms.URLField(label=_("Video link"), required=False, assume_scheme="https")

@@ -5,6 +5,7 @@ from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models.deletion import ProtectedError, RestrictedError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -114,4 +115,12 @@ def path_calendar_token_reset(*, path: Path) -> Path:
 
 
 def path_delete(*, path: Path) -> None:
-    path.delete()
+    """Delete the path and what belongs to it; refused (ValidationError) while something must
+    be kept, e.g. a jury whose lottery is committed (its audit trail is protected)."""
+    try:
+        with transaction.atomic():
+            path.delete()
+    except (ProtectedError, RestrictedError):
+        raise ValidationError(
+            _("The path cannot be deleted: it has a jury whose lottery must be kept.")
+        ) from None

@@ -102,7 +102,11 @@ def path_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = PathEditForm(request.POST or None, organisation=organisation, initial=initial)
     if request.method == "POST":
         if request.POST.get("action") == "delete":
-            services.path_delete(path=path)
+            try:
+                services.path_delete(path=path)
+            except ValidationError as exc:
+                messages.error(request, " ".join(exc.messages))
+                return redirect("paths:edit", org_slug=request.organisation.slug, pk=path.pk)  # type: ignore[attr-defined]
             messages.success(request, _("Path deleted."))
             return redirect("organisations:detail", org_slug=organisation.slug)
         if request.POST.get("action") == "reset_calendar":

@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from polku.core.params import DATE_RANGE
 from polku.reports.models import ShareLink
 from polku.reports.summary import SUMMARY_SECTIONS, section_label
 
@@ -19,6 +20,7 @@ class ShareLinkForm(forms.Form):
         initial=[ShareLink.Section.GOAL, ShareLink.Section.RESULTS],
     )
     expires_on = forms.DateField(
+        validators=DATE_RANGE,
         label=pgettext_lazy("share link", "Valid until"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
