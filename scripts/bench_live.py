@@ -327,7 +327,8 @@ def measure(args: argparse.Namespace, target: str, processes: int, participants:
         acked = set(result.pop("acked_ids"))
         result.update(
             target=target, processes=processes, participants=participants, wall_s=round(wall, 1),
-            stored=len(stored), lost=len(acked - stored), acked=len(acked),
+            stored=len(stored), acked=len(acked),
+            lost=len(acked - stored) if target != "bare" else None,
             load_before=round(load_before, 2), load_max=round(max(samples or [load_before]), 2),
             uptime_before=uptime_before, uptime_during=during[0] if during else "",
             heavy=load_before > CPUS, server_cpu_s=round(server_cpu, 1),
@@ -577,7 +578,8 @@ def report_run(r: dict) -> None:
         )
     print(
         f"machine: load_before={r['load_before']} load_max={r['load_max']} cpus={CPUS} "
-        f"server_cpu_s={r['server_cpu_s']} client_cpu_s={r['client_cpu_s']} "
+        f"server_cpu_s={r['server_cpu_s']} server_cpu_ms_per_phone={1000 * r['server_cpu_s'] / r['participants']:.2f} "
+        f"client_cpu_s={r['client_cpu_s']} "
         f"server_rss_mb={r['server_rss_mb']} wall_s={r['wall_s']}",
         flush=True,
     )
@@ -597,7 +599,9 @@ def report_medians(results: list[dict]) -> None:
     for (n, target, processes), runs in sorted(groups.items()):
         label = target + (f"×{processes}" if target != "bare" else "")
         m = {key: median([r[key] for r in runs]) for key in
-             ("join_p50", "join_p95", "last_in_s", "failed", "http_5xx", "lost", "load_before", "load_max")}  # fmt: skip
+             ("join_p50", "join_p95", "last_in_s", "failed", "http_5xx", "lost", "load_before",
+              "load_max", "server_cpu_s")}  # fmt: skip
+        cpu_ms = 1000 * m["server_cpu_s"] / n if m["server_cpu_s"] is not None else None
         lat95 = median([max(r["lat_p95"]) if r["lat_p95"] else None for r in runs])
         lat99 = median([max(r["lat_p99"]) if r["lat_p99"] else None for r in runs])
         ratio = ""
@@ -612,13 +616,17 @@ def report_medians(results: list[dict]) -> None:
                 parts.append(f"last_in×{m['last_in_s'] / blast:.2f}")
             if b_lat and lat95:
                 parts.append(f"presenter_p95×{lat95 / b_lat:.1f}")
+            b_cpu = median([r["server_cpu_s"] for r in bare[n]])
+            if b_cpu and m["server_cpu_s"]:
+                parts.append(f"server_cpu×{m['server_cpu_s'] / b_cpu:.1f}")
             ratio = " ratio: " + " ".join(parts)
         heavy = sum(1 for r in runs if r["heavy"])
         print(
             f"median: {label:10} participants={n} runs={len(runs)} failed={fmt(m['failed'])} "
             f"http_5xx={fmt(m['http_5xx'])} last_in_s={m['last_in_s']} join_p50_ms={fmt(m['join_p50'])} "
             f"join_p95_ms={fmt(m['join_p95'])} presenter_p95_ms={fmt(lat95)} presenter_p99_ms={fmt(lat99)} "
-            f"lost={fmt(m['lost'])} load_before={m['load_before']} load_max={m['load_max']}"
+            f"lost={fmt(m['lost'])} server_cpu_ms_per_phone={cpu_ms:.2f} "
+            f"load_before={m['load_before']} load_max={m['load_max']}"
             f"{' heavy_runs=' + str(heavy) if heavy else ''}{ratio}"
         )
 

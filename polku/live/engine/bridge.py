@@ -199,7 +199,7 @@ class DatabaseBridge:
     """Worker processes sharing one SQLite file: each room tails the day's event log."""
 
     kind = "database"
-    POLL_SECONDS = 0.03
+    POLL_SECONDS = 0.05
     VERSION_EVERY = 1.0  # how often the day's and agenda's change stamps are compared
 
     def __init__(self) -> None:
