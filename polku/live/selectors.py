@@ -132,10 +132,8 @@ def events_after(*, day_id: int, after: int) -> list[dict[str, Any]]:
     from django.db import connection
 
     table = connection.ops.quote_name(LiveEvent._meta.db_table)
-    columns = ", ".join(
-        connection.ops.quote_name(c)
-        for c in ("id", "slot_id", "actor", "client_id", "kind", "data", "name", "unit_id_tag")
-    )
+    columns = ", ".join(connection.ops.quote_name(c) for c in EVENT_FIELDS)
+    data = EVENT_FIELDS.index("data")
     sql = (
         f"SELECT {columns} FROM {table} WHERE workshop_day_id = %s AND id > %s "  # noqa: S608
         "ORDER BY id LIMIT 5000"
@@ -145,7 +143,7 @@ def events_after(*, day_id: int, after: int) -> list[dict[str, Any]]:
         rows = cursor.fetchall()
     return [
         {**dict(zip(EVENT_FIELDS, row, strict=True)),
-         "data": orjson.loads(row[5]) if isinstance(row[5], str | bytes) else row[5]}
+         "data": orjson.loads(row[data]) if isinstance(row[data], str | bytes) else row[data]}
         for row in rows
     ]  # fmt: skip
 
