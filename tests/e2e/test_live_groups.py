@@ -152,9 +152,10 @@ def test_twelve_phones_in_three_unit_groups_fill_canvases_that_come_back_as_expe
     loop = Loop()
     sims = loop.run(nine_more())
     console.locator(".console__slot").nth(0).get_by_role("button", name="Muokkaa").click()
+    expect(console.locator("#work-h")).to_contain_text("experiment_canvas")
     console.locator("h3", has_text="Osallistujia yhteydessä: 12").wait_for()
     console.get_by_role("button", name="Jaa ryhmiin").click()
-    console.locator(".group-tile").nth(2).wait_for()
+    expect(console.locator(".group-tile")).to_have_count(3)
     assert console.locator(".group-tile__name").all_inner_texts() == [
         f"{u} Pöytä {i}" for i, u in enumerate(UNITS, start=1)
     ]
