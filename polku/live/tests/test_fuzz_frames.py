@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import threading
 from typing import Any
 
 import msgspec
@@ -205,10 +206,31 @@ def new_phone(room: engine.Room, n: int) -> FakeConn:
     return conn
 
 
+class LoopThread:
+    """An event loop in its own thread; the test body (and Hypothesis' draws) stay in this one.
+
+    ``asyncio.run`` here would refuse to start whenever another test of the session left an event
+    loop running in this thread, and Hypothesis draws only from the test's own thread."""
+
+    def __enter__(self) -> LoopThread:
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+        return self
+
+    def run(self, coro: Any) -> Any:
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout=60)
+
+    def __exit__(self, *exc: object) -> None:
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(timeout=10)
+        self.loop.close()
+
+
 @settings(max_examples=120, deadline=None, suppress_health_check=list(HealthCheck))
 @given(data=st.data())
 def test_fuzzed_frames_never_crash_keep_the_count_and_the_state_valid(data):
-    async def scenario() -> None:
+    with LoopThread() as loop:
         room = engine.Room(CODE)
         room._build(room_data())
         room.loaded = True
@@ -219,27 +241,27 @@ def test_fuzzed_frames_never_crash_keep_the_count_and_the_state_valid(data):
         room.carry_forward = no_carry  # type: ignore[method-assign]
         console = FakeConn("console")
         console.user_id = 7
-        await room.add(console)
+        loop.run(room.add(console))
         phones: list[FakeConn] = []
         everyone = [console]
         for slot_id in room.slots:  # open every activity; the console may close some later
-            await room.handle(console, orjson.dumps(
+            loop.run(room.handle(console, orjson.dumps(
                 {"t": "control", "id": f"o{next(_cid)}", "slot": slot_id, "action": "open", "data": {}}
-            ).decode())  # fmt: skip
+            ).decode()))  # fmt: skip
         for n in range(data.draw(st.integers(1, 30), label="steps")):
             step = data.draw(st.integers(0, 9), label="step")
             if step == 0 or not phones:
                 phone = new_phone(room, n)
-                await room.add(phone)
+                loop.run(room.add(phone))
                 phones.append(phone)
                 everyone.append(phone)
             elif step == 1:
                 room.remove(phones.pop(data.draw(st.integers(0, len(phones) - 1), label="drop")))
             elif step in (2, 3):
-                await room.handle(console, frame_for(data, room, "console"))
+                loop.run(room.handle(console, frame_for(data, room, "console")))
             else:
                 phone = phones[data.draw(st.integers(0, len(phones) - 1), label="who")]
-                await room.handle(phone, frame_for(data, room, "phone"))
+                loop.run(room.handle(phone, frame_for(data, room, "phone")))
             for conn in everyone:
                 crashes = [f for f in conn.sent if f["t"] == "error" and f["code"] == "internal"]
                 assert crashes == []
@@ -254,8 +276,6 @@ def test_fuzzed_frames_never_crash_keep_the_count_and_the_state_valid(data):
         rebuilt._build(room_data(events=orjson.loads(orjson.dumps(rows))))
         for slot_id, slot in room.slots.items():
             assert rebuilt.slots[slot_id].state == orjson.loads(orjson.dumps(slot.state))
-
-    asyncio.run(scenario())
 
 
 @pytest.mark.parametrize("key", KEYS)
