@@ -27,6 +27,7 @@ from polku.experiments.forms import (
     ReportForm,
 )
 from polku.experiments.models import CheckIn, Experiment
+from polku.experiments.origins import experiment_origins
 from polku.organisations.rules import has_perm, sees_whole_organisation
 from polku.paths.selectors import path_get
 
@@ -161,6 +162,7 @@ def detail(request: HttpRequest, path_pk: int, pk: int) -> HttpResponse:
             "path": path,
             "experiment": experiment,
             "series": series,
+            "origins": experiment_origins(experiments=[experiment]).get(experiment.pk, []),
             "checkins": selectors.experiment_checkins(experiment=experiment),
             "log": experiment.log.select_related("actor"),
             "members": experiment.members.all(),

@@ -8,9 +8,13 @@ class JuriesConfig(AppConfig):
     def ready(self) -> None:
         from polku.core.demo import DEMO_EXTENSIONS
         from polku.core.email import email_kinds
+        from polku.experiments.origins import origin_provider
         from polku.juries.demo import demo_jury
         from polku.juries.emails import invitation_email
+        from polku.juries.selectors import experiment_origins_from_juries
 
         email_kinds.register("juries.invitation", invitation_email)
         if demo_jury not in DEMO_EXTENSIONS:
             DEMO_EXTENSIONS.append(demo_jury)
+        # experiments made from a recommendation name the jury on their page
+        origin_provider(experiment_origins_from_juries)

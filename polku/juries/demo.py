@@ -7,6 +7,7 @@ a published statement and the commissioner's first responses.
 
 import random
 
+from polku.experiments.services import experiment_start
 from polku.juries import services
 from polku.juries.models import JuryMember, Response
 
@@ -210,14 +211,17 @@ def demo_jury(created: dict) -> None:
         reasons="Otetaan käyttöön. Takaisinsoittojärjestelmä on jo hankittu, käyttöönotto alkaa ensi kuussa.",
         actor=facilitator,
     )
-    services.action_create(
+    action = services.action_create(
         recommendation=recs[0],
         title="Takaisinsoiton kokeilu vastaanotossa",
-        owner="Vastaanoton osastonhoitaja",
-        due_on=path.ends_on,
+        unit=health.units.get(code="VAST"),
+        contact_email="vastaanotto.osastonhoitaja@kuusiniemi.example",
+        owner="Vastaanoton osastonhoitaja ja kaksi vastaanottovirkailijaa",
+        due_on=path.starts_on,
         actor=facilitator,
-        as_experiment=True,
     )
+    if action.experiment is not None:
+        experiment_start(experiment=action.experiment, actor=facilitator)
     services.response_save(
         recommendation=recs[1],
         decision=Response.Decision.PARTLY,

@@ -1,8 +1,9 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from polku.core.params import DATE_RANGE, BoundedModelMultipleChoiceField
-from polku.juries.models import Draw, Response, Vote
+from polku.core.params import DATE_RANGE, BoundedModelChoiceField, BoundedModelMultipleChoiceField
+from polku.juries.models import Draw, Jury, Response, Vote
+from polku.organisations.models import Unit
 from polku.paths.forms import DateInput
 from polku.workshops.models import WorkshopDay
 
@@ -40,6 +41,14 @@ class JuryForm(forms.Form):
         required=False,
         help_text=_("Leave empty for no limit. Needs a team column in the pool file."),
     )
+    tally_visibility = forms.ChoiceField(
+        label=_("Jurors see how the others voted"),
+        choices=Jury.TallyVisibility.choices,
+        initial=Jury.TallyVisibility.AFTER_VOTE,
+        widget=forms.RadioSelect,
+        required=False,
+        help_text=_("Nobody sees the tally before giving their own view."),
+    )
     sessions = BoundedModelMultipleChoiceField(
         label=_("Sessions (workshop days of the path)"),
         queryset=WorkshopDay.objects.none(),
@@ -50,6 +59,9 @@ class JuryForm(forms.Form):
     def __init__(self, *args, path, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["sessions"].queryset = path.workshop_days.all()
+
+    def clean_tally_visibility(self) -> str:
+        return self.cleaned_data.get("tally_visibility") or Jury.TallyVisibility.AFTER_VOTE
 
 
 class PoolImportForm(forms.Form):
@@ -133,16 +145,25 @@ class ResponseForm(forms.Form):
 
 
 class ActionForm(forms.Form):
+    """An accepted recommendation becomes an experiment of the path that a unit owns."""
+
     title = forms.CharField(label=_("Action"), max_length=200)
-    owner = forms.CharField(label=_("Responsible"), max_length=200, required=False)
+    unit = BoundedModelChoiceField(
+        label=_("Unit that owns it"), queryset=Unit.objects.none(), empty_label="—"
+    )
+    contact_email = forms.EmailField(
+        label=_("Contact person's email"),
+        help_text=_("Check-in reminders with a personal link go to this address."),
+    )
+    owner = forms.CharField(label=_("Who does it"), max_length=200, required=False)
     due_on = forms.DateField(
-        validators=DATE_RANGE, label=_("Due"), required=False, widget=DateInput()
+        validators=DATE_RANGE, label=_("First step on"), required=False, widget=DateInput()
     )
-    as_experiment = forms.BooleanField(
-        label=_("Create it as an experiment of the path (followed up with check-ins)"),
-        required=False,
-        initial=True,
-    )
+
+    def __init__(self, *args, path, **kwargs):
+        super().__init__(*args, **kwargs)
+        units = path.units.all() if path.units.exists() else path.organisation.units.all()
+        self.fields["unit"].queryset = units.order_by("name")  # type: ignore[attr-defined]
 
 
 class VerifyForm(forms.Form):

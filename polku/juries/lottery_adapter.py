@@ -12,7 +12,9 @@ Nothing here touches the database.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+import math
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from polku.juries.lottery import draw as core_draw
@@ -20,12 +22,15 @@ from polku.juries.lottery.fairness import FairnessReport, fairness_report
 from polku.juries.lottery.feasibility import FeasibilityReport, check_feasibility
 from polku.juries.lottery.instance import Instance, Person, Quota
 from polku.juries.lottery.replacement import Replacement, find_replacement
-from polku.juries.lottery.rounding import Lottery, round_distribution
+from polku.juries.lottery.rounding import Lottery, round_to_promise
 from polku.juries.lottery.solver import Distribution, leximin, maximin
 
 FILE_FORMAT = core_draw.FORMAT
 SOFTWARE_VERSION = core_draw.SOFTWARE_VERSION
+#: Smallest lottery tried; larger ones (10,000, 100,000, …) when 1,000 slots would lower the
+#: smallest probability by more than PROMISE_TOLERANCE (see lottery.rounding.round_to_promise).
 DEFAULT_LOTTERY_SIZE = 1000
+PROMISE_TOLERANCE = 0.01
 DrawError = core_draw.DrawError
 NeedMoreDigits = core_draw.InsufficientEntropyError
 
@@ -44,8 +49,11 @@ __all__ = [
     "instance_to_dict",
     "lottery_file_build",
     "lottery_file_with_draw",
+    "lottery_size",
     "replacement",
     "round_to_uniform",
+    "slot_marginals",
+    "slot_panel",
     "solve",
     "verify_lottery_file",
 ]
@@ -110,10 +118,31 @@ def feasibility_check(instance: Instance) -> FeasibilityReport:
     return check_feasibility(instance)
 
 
-def solve(instance: Instance, *, method: str) -> dict[str, Any]:
-    """Run MAXIMIN or LEXIMIN and return a JSON-serialisable result."""
-    fn = maximin if method == "maximin" else leximin
-    dist = fn(instance)
+def solve(
+    instance: Instance,
+    *,
+    method: str,
+    progress: Callable[[dict[str, int]], None] | None = None,
+) -> dict[str, Any]:
+    """Run MAXIMIN or LEXIMIN and return a JSON-serialisable result. ``progress`` gets
+    {level, fixed, total, estimated_levels} after every LEXIMIN level."""
+    cpu0 = time.process_time()
+    if method == "maximin":
+        dist = maximin(instance)
+    else:
+
+        def tell(level: int, fixed: int, total: int) -> None:
+            if progress is not None:
+                progress(
+                    {
+                        "level": level,
+                        "fixed": fixed,
+                        "total": total,
+                        "estimated_levels": estimated_levels(level, fixed, total),
+                    }
+                )
+
+        dist = leximin(instance, progress=tell)
     report = dist.report
     return {
         "method": method,
@@ -127,6 +156,7 @@ def solve(instance: Instance, *, method: str) -> dict[str, Any]:
             "iterations": report.iterations if report else None,
             "panels_generated": report.panels_generated if report else None,
             "max_gap": report.max_gap if report else None,
+            "cpu_seconds": time.process_time() - cpu0,
             "levels": [
                 {
                     "level": lv.level,
@@ -141,6 +171,12 @@ def solve(instance: Instance, *, method: str) -> dict[str, Any]:
     }
 
 
+def estimated_levels(level: int, fixed: int, total: int) -> int:
+    """A rough guess of the number of LEXIMIN levels: the first levels settle most people, the
+    later ones few each, so the people left count about logarithmically."""
+    return level + math.ceil(math.log2(max(0, total - fixed) + 1))
+
+
 def distribution_from_result(result: Mapping[str, Any], k: int) -> Distribution:
     return Distribution(
         panels=tuple(tuple(p) for p in result["panels"]),
@@ -151,19 +187,19 @@ def distribution_from_result(result: Mapping[str, Any], k: int) -> Distribution:
     )
 
 
-#: Seconds the core may spend improving the rounding with its integer program. The commit
-#: happens while the facilitator waits; the largest-remainder start is kept if time runs out
-#: and the resulting maximum deviation is reported either way.
-ROUNDING_TIME_LIMIT = 3.0
+#: Seconds the core may spend improving the rounding with its integer program, per lottery
+#: size tried. The commit happens while the facilitator waits; the largest-remainder start is
+#: kept if time runs out, and a larger lottery is tried if the promise does not hold.
+ROUNDING_TIME_LIMIT = 2.0
 
 
-def round_to_uniform(
-    result: Mapping[str, Any], *, k: int, m: int = DEFAULT_LOTTERY_SIZE
-) -> Lottery:
-    """Round a stored run result to M equally likely slots (the core's deviation-minimising
-    rounding)."""
-    return round_distribution(
-        distribution_from_result(result, k), m, time_limit=ROUNDING_TIME_LIMIT
+def round_to_uniform(result: Mapping[str, Any], *, k: int) -> Lottery:
+    """Round a stored run result to the smallest lottery of equally likely slots (1,000,
+    10,000, …) in which everyone keeps at least 99 % of their computed smallest probability."""
+    return round_to_promise(
+        distribution_from_result(result, k),
+        tolerance=PROMISE_TOLERANCE,
+        time_limit=ROUNDING_TIME_LIMIT,
     )
 
 
@@ -183,15 +219,24 @@ def draw_trace(digits: str, kind: str, m: int) -> core_draw.DrawTrace:
 
 
 def lottery_file_build(
-    instance: Instance, slots: Sequence[Sequence[str]], *, metadata: Mapping[str, Any]
+    instance: Instance, lottery: Lottery, *, metadata: Mapping[str, Any]
 ) -> dict[str, Any]:
-    """The core's lottery file (with its commitment) plus Polku metadata under `polku`.
+    """The core's lottery file (format 2: each panel once with its number of slots, and the
+    commitment) plus Polku metadata under `polku`.
 
     The metadata (jury, method, rounding) is informative: the commitment covers the format,
-    software version, k, team cap, pseudonymised pool, quotas and the slot list."""
-    data = core_draw.build_lottery_file(instance, slots)
+    software version, k, team cap, pseudonymised pool, quotas, the panels and their counts."""
+    data = core_draw.build_lottery_file(instance, lottery.panels, counts=lottery.counts)
     data["polku"] = dict(metadata)
     return data
+
+
+def lottery_size(data: Mapping[str, Any]) -> int:
+    return core_draw.lottery_size(data)
+
+
+def slot_panel(data: Mapping[str, Any], index: int) -> list[str]:
+    return core_draw.slot_panel(data, index)
 
 
 def lottery_file_with_draw(
@@ -200,7 +245,7 @@ def lottery_file_with_draw(
     out = dict(data)
     out["draw"] = {"kind": kind, "input": digits}
     out["selected_index"] = index
-    out["selected_panel"] = sorted(data["panels"][index])
+    out["selected_panel"] = sorted(slot_panel(data, index))
     return out
 
 
@@ -213,12 +258,16 @@ def verify_lottery_file(data: Any) -> core_draw.VerifyResult:
 
 
 # -- fairness, replacement --------------------------------------------------------------------
-def slot_marginals(slots: Sequence[Sequence[str]]) -> dict[str, float]:
-    counts: dict[str, int] = {}
-    for panel in slots:
+def slot_marginals(data: Mapping[str, Any]) -> dict[str, float]:
+    """Everyone's probability in a lottery file (either format): their slots / M."""
+    panels = data["panels"]
+    counts = data.get("counts") or [1] * len(panels)
+    m = sum(counts)
+    totals: dict[str, int] = {}
+    for panel, count in zip(panels, counts, strict=True):
         for pid in panel:
-            counts[pid] = counts.get(pid, 0) + 1
-    return {pid: c / len(slots) for pid, c in counts.items()} if slots else {}
+            totals[pid] = totals.get(pid, 0) + count
+    return {pid: c / m for pid, c in totals.items()} if m else {}
 
 
 def fairness(

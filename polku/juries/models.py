@@ -61,6 +61,25 @@ class Jury(TimeStampedModel):
         blank=True,
         help_text="Allowed values per attribute {attribute: [value, ...]}; empty = any value.",
     )
+    value_order = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Declared order of attributes and values: [{attribute, values}] (from the pool "
+        "file's columns and first appearances); a list, because PostgreSQL's jsonb does not keep "
+        "the order of object keys.",
+    )
+
+    class TallyVisibility(models.TextChoices):
+        AFTER_VOTE = "after_vote", _("to each juror after they have voted")
+        WHEN_REVEALED = "when_revealed", _("only when the facilitator reveals them")
+
+    tally_visibility = models.CharField(
+        _("jurors see the vote tally"),
+        max_length=20,
+        choices=TallyVisibility.choices,
+        default=TallyVisibility.AFTER_VOTE,
+    )
+    tallies_revealed_at = models.DateTimeField(null=True, blank=True)
     statement_intro = models.TextField(_("statement introduction"), blank=True)
     statement_published_at = models.DateTimeField(null=True, blank=True)
     public_token = models.CharField(
@@ -130,9 +149,10 @@ class Quota(TimeStampedModel):
     min_seats = models.PositiveSmallIntegerField(_("at least"), default=0)
     max_seats = models.PositiveSmallIntegerField(_("at most"))
     population_share = models.FloatField(_("share of the whole staff"), null=True, blank=True)
+    position = models.PositiveSmallIntegerField(default=0, help_text="Declared order.")
 
     class Meta:
-        ordering = ["attribute", "value"]
+        ordering = ["position", "attribute", "value"]
         constraints = [
             models.UniqueConstraint(fields=["jury", "attribute", "value"], name="quota_unique"),
         ]
@@ -161,6 +181,11 @@ class LotteryRun(TimeStampedModel):
     instance = models.JSONField(default=dict)
     result = models.JSONField(default=dict, blank=True)
     error = models.TextField(blank=True)
+    progress = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="While running: {level, fixed, total, estimated_levels} (people settled).",
+    )
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(
@@ -175,6 +200,17 @@ class LotteryRun(TimeStampedModel):
         if self.started_at and self.finished_at:
             return (self.finished_at - self.started_at).total_seconds()
         return None
+
+    @property
+    def eligible_count(self) -> int:
+        """Volunteers in the lottery (the pool without the excluded)."""
+        return len(self.instance.get("pool", [])) - len(self.instance.get("excluded", []))
+
+    @property
+    def equal_share(self) -> float:
+        """k/n: everyone's chance if there were no quotas."""
+        n = self.eligible_count
+        return self.instance.get("k", 0) / n if n else 0.0
 
 
 class Draw(TimeStampedModel):
@@ -211,6 +247,7 @@ class JuryMember(TimeStampedModel):
         INVITED = "invited", _("invited")
         ACCEPTED = "accepted", _("accepted the invitation")
         DECLINED = "declined", _("declined the invitation")
+        WITHDRAWN = "withdrawn", _("withdrew from the jury")
 
     jury = models.ForeignKey(Jury, on_delete=models.CASCADE, related_name="members")
     draw = models.ForeignKey(Draw, on_delete=models.CASCADE, related_name="members")
@@ -223,9 +260,22 @@ class JuryMember(TimeStampedModel):
     token_expires_at = models.DateTimeField(null=True, blank=True)
     invited_at = models.DateTimeField(null=True, blank=True)
     responded_at = models.DateTimeField(null=True, blank=True)
+    replacement = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="For an alternate: how alike the person they replace they are and why "
+        "(see lottery.replacement.Replacement).",
+    )
+
+    #: Statuses that no longer hold a seat (the seat went to an alternate).
+    OUT = ("declined", "withdrawn")
 
     class Meta:
         ordering = ["pool_member__pseudonym"]
+
+    @property
+    def is_out(self) -> bool:
+        return self.status in self.OUT
 
     hash_token = staticmethod(hash_token)
 

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from polku.accounts.models import User
 from polku.core.email import email_enqueue_on_commit
+from polku.experiments.services import experiment_create
 from polku.juries import lottery_adapter as lottery
 from polku.juries.explain import attribute_text, feasibility_texts
 from polku.juries.lottery.instance import proportional_quotas
@@ -38,6 +39,7 @@ from polku.juries.models import (
     Response,
     Vote,
 )
+from polku.organisations.models import Unit
 from polku.paths.models import Path
 from polku.workshops.models import WorkshopDay
 
@@ -65,12 +67,62 @@ COLUMN_ALIASES = {
     "unit": "unit",
     "yksikkö": "unit",
     "yksikko": "unit",
+    "namn": "name",
+    "e-post": "email",
+    "epost": "email",
+    "enhet": "unit",
 }
 RESERVED_COLUMNS = {"id", "name", "email", "team"}
+#: The column names a missing column is called by, in the language the file's header uses.
+COLUMN_NAMES = {
+    "fi": {"id": "tunnus", "email": "sähköposti"},
+    "sv": {"id": "id", "email": "e-post"},
+    "en": {"id": "id", "email": "email"},
+}
+HEADER_LANGUAGE = {
+    "tunnus": "fi",
+    "henkilönumero": "fi",
+    "nimi": "fi",
+    "sähköposti": "fi",
+    "sahkoposti": "fi",
+    "tiimi": "fi",
+    "yksikkö": "fi",
+    "yksikko": "fi",
+    "namn": "sv",
+    "e-post": "sv",
+    "epost": "sv",
+    "enhet": "sv",
+    "name": "en",
+    "email": "en",
+    "e-mail": "en",
+    "team": "en",
+    "unit": "en",
+}
+
+
+def _header_language(cells: Iterable[str]) -> str:
+    """The language of the known column names in a header (Finnish wins a tie)."""
+    votes = [
+        HEADER_LANGUAGE[c.strip().casefold()]
+        for c in cells
+        if c.strip().casefold() in HEADER_LANGUAGE
+    ]
+    if not votes:
+        return "fi"
+    return max(("fi", "sv", "en"), key=votes.count)
 
 
 class PoolImportError(ValidationError):
     """A pool file was rejected; `.messages` lists every problem found (row-level)."""
+
+
+class QuotasInfeasible(ValidationError):
+    """The quotas cannot all hold; nothing was saved. ``.report`` is the plain-language
+    explanation (problems and the smallest change that would make them possible)."""
+
+    def __init__(self, report: dict[str, Any]) -> None:
+        super().__init__(report["problems"] + report["relaxations"])
+        self.report = report
 
 
 class VersionConflict(ValidationError):
@@ -176,6 +228,11 @@ def _check_sessions(path: Path, sessions: Iterable[WorkshopDay]) -> list[Worksho
     return sessions
 
 
+def _check_tally_visibility(value: str) -> None:
+    if value not in Jury.TallyVisibility.values:
+        raise ValidationError(_("Choose when the jurors see the vote tally."))
+
+
 def jury_create(
     *,
     path: Path,
@@ -187,12 +244,14 @@ def jury_create(
     response_days: int = 28,
     max_per_team: int | None = None,
     sessions: Iterable[WorkshopDay] = (),
+    tally_visibility: str = Jury.TallyVisibility.AFTER_VOTE,
     created_by: User | None = None,
 ) -> Jury:
     if not question.strip():
         raise ValidationError(_("Write the question the jury answers."))
     if panel_size < 2:
         raise ValidationError(_("A panel needs at least 2 members."))
+    _check_tally_visibility(tally_visibility)
     days = _check_sessions(path, sessions)
     with transaction.atomic():
         jury = Jury.objects.create(
@@ -205,6 +264,7 @@ def jury_create(
             steering_group=steering_group.strip(),
             response_days=response_days,
             max_per_team=max_per_team,
+            tally_visibility=tally_visibility,
             created_by=created_by,
         )
         jury.sessions.set(days)
@@ -218,12 +278,14 @@ def jury_create(
                 "commitment": jury.commitment,
                 "panel_size": panel_size,
                 "max_per_team": max_per_team,
+                "sessions": [{"id": d.pk, "title": d.title} for d in days],
             },
         )
     return jury
 
 
 def jury_update(*, jury: Jury, actor: User | None, **fields: Any) -> Jury:
+    """Change the frame; every changed field (sessions included) goes into the audit log."""
     sessions = fields.pop("sessions", None)
     locked = {"panel_size", "max_per_team"}
     if draw_active(jury=jury) is not None:
@@ -236,7 +298,9 @@ def jury_update(*, jury: Jury, actor: User | None, **fields: Any) -> Jury:
                 )
     if "panel_size" in fields and fields["panel_size"] < 2:
         raise ValidationError(_("A panel needs at least 2 members."))
-    changed = {}
+    if "tally_visibility" in fields:
+        _check_tally_visibility(fields["tally_visibility"])
+    changed: dict[str, Any] = {}
     with transaction.atomic():
         for name, value in fields.items():
             if getattr(jury, name) != value:
@@ -244,7 +308,14 @@ def jury_update(*, jury: Jury, actor: User | None, **fields: Any) -> Jury:
                 setattr(jury, name, value)
         jury.save()
         if sessions is not None:
-            jury.sessions.set(_check_sessions(jury.path, sessions))
+            days = _check_sessions(jury.path, sessions)
+            before = set(jury.sessions.values_list("pk", flat=True))
+            if before != {d.pk for d in days}:
+                jury.sessions.set(days)
+                changed["sessions"] = [
+                    {"id": d.pk, "title": d.title}
+                    for d in sorted(days, key=lambda d: (d.starts_at, d.pk))
+                ]
         if changed:
             audit_append(jury=jury, action="jury_updated", actor=_actor(actor), payload=changed)
     return jury
@@ -342,9 +413,18 @@ def pool_parse(*, jury: Jury, filename: str, content: bytes) -> list[dict[str, A
         elif key in header:
             errors.append(_("The column %(column)s appears twice.") % {"column": cell})
         header.append(key)
-    for required, label in (("id", "id"), ("email", "email")):
+    language = _header_language(header_raw)
+    for required in ("id", "email"):
         if required not in header:
-            errors.append(_("The file has no column %(column)s.") % {"column": label})
+            name = COLUMN_NAMES[language][required]
+            others = sorted(
+                {alias for alias, key in COLUMN_ALIASES.items() if key == required} - {name},
+                key=lambda a: (a != COLUMN_NAMES["en"][required], a),
+            )
+            errors.append(
+                _("The file has no column %(column)s (also accepted: %(others)s).")
+                % {"column": name, "others": ", ".join(others)}
+            )
     attributes = [h for h in header if h and h not in RESERVED_COLUMNS]
     if not attributes:
         errors.append(_("The file has no attribute columns (for example unit, role, shift)."))
@@ -444,6 +524,17 @@ def pool_parse(*, jury: Jury, filename: str, content: bytes) -> list[dict[str, A
     return people
 
 
+def _file_value_order(people: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Columns in file order, each with its values in the order they first appear."""
+    order: dict[str, list[str]] = {}
+    for person in people:
+        for attribute, value in person["features"].items():
+            values = order.setdefault(attribute, [])
+            if value not in values:
+                values.append(value)
+    return [{"attribute": a, "values": v} for a, v in order.items()]
+
+
 def _new_pseudonym(taken: set[str]) -> str:
     while True:
         candidate = "R-" + secrets.token_hex(3).upper()
@@ -475,6 +566,8 @@ def pool_import(*, jury: Jury, filename: str, content: bytes, actor: User | None
             ]
         )
         attributes = sorted({a for p in people for a in p["features"]})
+        jury.value_order = _file_value_order(people)
+        jury.save(update_fields=["value_order", "updated_at"])
         audit_append(
             jury=jury,
             action="pool_imported",
@@ -494,7 +587,10 @@ def signup_open(*, jury: Jury, actor: User | None) -> Jury:
         raise ValidationError(_("The pool cannot change after the lottery is committed."))
     with transaction.atomic():
         jury.signup_token = secrets.token_urlsafe(18)
-        jury.save(update_fields=["signup_token", "updated_at"])
+        jury.value_order = [
+            {"attribute": a, "values": v} for a, v in signup_attributes(jury=jury).items()
+        ]
+        jury.save(update_fields=["signup_token", "value_order", "updated_at"])
         audit_append(jury=jury, action="signup_opened", actor=_actor(actor))
     return jury
 
@@ -645,6 +741,15 @@ def quotas_set(
             )
     if errors:
         raise ValidationError(errors)
+    clipped = [{**q, "max": min(q["max"], jury.panel_size)} for q in quotas]
+    if jury.pool.exists():
+        check = feasibility_texts(
+            lottery.feasibility_check(
+                lottery.instance_from_dict(jury_instance_data(jury=jury, quotas=clipped))
+            )
+        )
+        if not check["feasible"]:
+            raise QuotasInfeasible(check)
     with transaction.atomic():
         jury.quotas.all().delete()
         created = Quota.objects.bulk_create(
@@ -656,8 +761,9 @@ def quotas_set(
                     min_seats=q["min"],
                     max_seats=min(q["max"], jury.panel_size),
                     population_share=q.get("share"),
+                    position=position,
                 )
-                for q in quotas
+                for position, q in enumerate(quotas)
             ]
         )
         audit_append(
@@ -692,16 +798,18 @@ def quotas_from_shares(
 
 
 # -- lottery --------------------------------------------------------------------------------
-def jury_instance_data(*, jury: Jury) -> dict[str, Any]:
-    """The pseudonymised instance (no names, no emails), in canonical order."""
+def jury_instance_data(*, jury: Jury, quotas: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """The pseudonymised instance (no names, no emails), in canonical order; with ``quotas``
+    ({attribute, value, min, max}) instead of the saved ones, to check them before saving."""
     pool = [
         {"id": m.pseudonym, "features": m.attributes, "team": m.team, "excluded": m.excluded}
         for m in jury.pool.all().order_by("pseudonym")
     ]
-    quotas = [
-        {"attribute": q.attribute, "value": q.value, "min": q.min_seats, "max": q.max_seats}
-        for q in jury.quotas.all()
-    ]
+    if quotas is None:
+        quotas = [
+            {"attribute": q.attribute, "value": q.value, "min": q.min_seats, "max": q.max_seats}
+            for q in jury.quotas.all()
+        ]
     instance = lottery.build_instance(
         pool=pool, k=jury.panel_size, quotas=quotas, max_per_team=jury.max_per_team
     )
@@ -751,8 +859,14 @@ def run_execute(*, run: LotteryRun) -> LotteryRun:
     run.refresh_from_db()
     if not updated:
         return run
+
+    def progress(state: dict[str, int]) -> None:
+        LotteryRun.objects.filter(pk=run.pk).update(progress=state)
+
     try:
-        result = lottery.solve(lottery.instance_from_dict(run.instance), method=run.method)
+        result = lottery.solve(
+            lottery.instance_from_dict(run.instance), method=run.method, progress=progress
+        )
     except Exception as exc:  # any solver failure is shown on the page, never a 500
         run.status = LotteryRun.Status.FAILED
         run.error = str(exc)[:2000]
@@ -817,10 +931,10 @@ def draw_active(*, jury: Jury) -> Draw | None:
     return jury.draws.filter(voided_at__isnull=True).first()
 
 
-def draw_commit(
-    *, jury: Jury, run: LotteryRun, actor: User | None, m: int = lottery.DEFAULT_LOTTERY_SIZE
-) -> Draw:
-    """Round the LEXIMIN distribution to M panels and publish the commitment (SHA-256)."""
+def draw_commit(*, jury: Jury, run: LotteryRun, actor: User | None) -> Draw:
+    """Round the LEXIMIN distribution to a lottery of equally likely slots (the smallest of
+    1,000, 10,000, … that keeps everyone's promised smallest chance within 1 %) and publish its
+    commitment (SHA-256)."""
     if run.jury_id != jury.pk or run.status != LotteryRun.Status.DONE:
         raise ValidationError(_("Compute the LEXIMIN lottery first."))
     if run.method != LotteryRun.Method.LEXIMIN:
@@ -835,17 +949,23 @@ def draw_commit(
         Jury.objects.select_for_update().filter(pk=jury.pk).first()
         if draw_active(jury=jury) is not None:
             raise ValidationError(_("The lottery is already committed."))
-        rounded = lottery.round_to_uniform(run.result, k=jury.panel_size, m=m)
+        rounded = lottery.round_to_uniform(run.result, k=jury.panel_size)
+        m = rounded.m
         data = lottery.lottery_file_build(
             lottery.instance_from_dict(run.instance),
-            rounded.slots,
+            rounded,
             metadata={
                 "jury": jury.pk,
                 "question": jury.question,
                 "draw_number": jury.draws.count() + 1,
                 "method": run.method,
                 "instance_sha256": run.instance_hash,
-                "rounding": {"method": rounded.method, "max_deviation": rounded.max_deviation},
+                "rounding": {
+                    "method": rounded.method,
+                    "max_deviation": rounded.max_deviation,
+                    "min_probability": rounded.min_probability,
+                    "computed_min_probability": rounded.target_min,
+                },
                 "dice_per_index": lottery.digits_per_chunk(m, "dice"),
                 "decimal_digits_per_index": lottery.digits_per_chunk(m, "decimal"),
             },
@@ -857,7 +977,13 @@ def draw_commit(
             jury=jury,
             action="commitment_published",
             actor=_actor(actor),
-            payload={"draw": draw.pk, "commitment": draw.commitment, "m": m, "run": run.pk},
+            payload={
+                "draw": draw.pk,
+                "commitment": draw.commitment,
+                "m": m,
+                "run": run.pk,
+                "min_probability": round(rounded.min_probability, 6),
+            },
         )
     return draw
 
@@ -868,7 +994,7 @@ def draw_enter(*, draw: Draw, kind: str, digits: str, actor: User | None) -> Dra
         raise ValidationError(_("This lottery has already been drawn."))
     if kind not in Draw.InputKind.values:
         raise ValidationError(_("Choose dice or decimal digits."))
-    m = len(draw.lottery["panels"])
+    m = lottery.lottery_size(draw.lottery)
     try:
         index = lottery.draw_trace(digits, kind, m).index
     except lottery.NeedMoreDigits as exc:
@@ -884,7 +1010,7 @@ def draw_enter(*, draw: Draw, kind: str, digits: str, actor: User | None) -> Dra
             raise ValidationError(_("Enter the dice as digits 1–6, for example 3 5 1 6."))
         raise ValidationError(_("Enter the published value as digits 0–9."))
     normalised = "".join(ch for ch in digits if ch.isdigit())
-    panel = draw.lottery["panels"][index]
+    panel = lottery.slot_panel(draw.lottery, index)
     with transaction.atomic():
         locked = Draw.objects.select_for_update().get(pk=draw.pk)
         if locked.panel_index is not None or locked.voided_at is not None:
@@ -949,18 +1075,25 @@ def lottery_file(*, draw: Draw) -> dict[str, Any]:
 
 
 # -- invitations and replacements -------------------------------------------------------
-def _member_invite(*, member: JuryMember) -> None:
-    if not member.pool_member.email:
-        return  # contact data erased: stays "drawn, not invited" for the facilitator to reach
+def _member_link_expiry(*, member: JuryMember) -> None:
     path_end = dt.datetime.combine(member.jury.path.ends_on, dt.time(23, 59), tzinfo=dt.UTC)
-    # the link's token is minted when the email is sent (juries.emails): nothing usable waits
-    # in the task queue; until then the hash of a token nobody knows
-    member.token_hash = JuryMember.hash_token(secrets.token_urlsafe(32))
     member.token_expires_at = max(
         timezone.now() + dt.timedelta(days=INVITATION_VALID_DAYS), path_end
     )
+
+
+def _member_invite(*, member: JuryMember) -> None:
+    """Email the member their personal link (again, if they had one: the earlier link stops
+    working at once)."""
+    if not member.pool_member.email:
+        return  # contact data erased: stays "drawn, not invited" for the facilitator to reach
+    # the link's token is minted when the email is sent (juries.emails): nothing usable waits
+    # in the task queue; until then the hash of a token nobody knows
+    member.token_hash = JuryMember.hash_token(secrets.token_urlsafe(32))
+    _member_link_expiry(member=member)
     member.invited_at = timezone.now()
-    member.status = JuryMember.Status.INVITED
+    if member.status == JuryMember.Status.SELECTED:
+        member.status = JuryMember.Status.INVITED
     member.save(
         update_fields=["token_hash", "token_expires_at", "invited_at", "status", "updated_at"]
     )
@@ -986,16 +1119,71 @@ def members_invite(*, jury: Jury, actor: User | None) -> int:
                 "pool_member", "jury__path", "jury__organisation"
             )
         )
+        invited = []
         for member in members:
             _member_invite(member=member)
-        if members:
+            if member.status == JuryMember.Status.INVITED:
+                invited.append(member)
+        if invited:
             audit_append(
                 jury=jury,
                 action="invited",
                 actor=_actor(actor),
-                payload={"pseudonyms": sorted(m.pool_member.pseudonym for m in members)},
+                payload={"pseudonyms": sorted(m.pool_member.pseudonym for m in invited)},
             )
-    return len(members)
+    return len(invited)
+
+
+def _check_seat(member: JuryMember, allowed: Iterable[str]) -> None:
+    if member.draw.voided_at is not None:
+        raise ValidationError(_("This lottery was voided."))
+    if member.status not in allowed:
+        raise ValidationError(
+            _("This juror is “%(status)s”; that cannot be done now.")
+            % {"status": member.get_status_display()}
+        )
+
+
+def member_invitation_resend(*, member: JuryMember, actor: User | None) -> JuryMember:
+    """Send the invitation again with a new personal link (the earlier link stops working)."""
+    _check_seat(member, (JuryMember.Status.INVITED, JuryMember.Status.ACCEPTED))
+    if not member.pool_member.email:
+        raise ValidationError(
+            _("There is no email address for this person; copy the link and give it to them.")
+        )
+    with transaction.atomic():
+        _member_invite(member=member)
+        audit_append(
+            jury=member.jury,
+            action="invitation_resent",
+            actor=_actor(actor),
+            payload={"pseudonym": member.pool_member.pseudonym},
+        )
+    return member
+
+
+def member_link_create(*, member: JuryMember, actor: User | None) -> str:
+    """A new personal link to give to the juror by hand (chat, text message, in person). Only
+    its hash is stored, so the link is shown once; the earlier link stops working. A drawn
+    member without an email becomes "invited" this way."""
+    _check_seat(
+        member,
+        (JuryMember.Status.SELECTED, JuryMember.Status.INVITED, JuryMember.Status.ACCEPTED),
+    )
+    with transaction.atomic():
+        _member_link_expiry(member=member)
+        if member.status == JuryMember.Status.SELECTED:
+            member.status = JuryMember.Status.INVITED
+            member.invited_at = timezone.now()
+        member.save(update_fields=["token_expires_at", "invited_at", "status", "updated_at"])
+        link = member_link_mint(member=member)  # shown once on the page, never queued
+        audit_append(
+            jury=member.jury,
+            action="invitation_link_created",
+            actor=_actor(actor),
+            payload={"pseudonym": member.pool_member.pseudonym},
+        )
+    return link
 
 
 def member_by_token(*, token: str) -> JuryMember | None:
@@ -1018,12 +1206,13 @@ def member_by_token(*, token: str) -> JuryMember | None:
 
 
 def replacement_draw(*, member: JuryMember, actor_label: str = "") -> JuryMember | None:
-    """Seat an alternate drawn uniformly among those who keep every quota met."""
+    """Seat an alternate drawn uniformly among those who keep every quota met, like for like
+    first (the most alike the person who left; the core's ``find_replacement``)."""
     jury = member.jury
     draw = member.draw
     seated = list(
         jury.members.filter(draw=draw)
-        .exclude(status=JuryMember.Status.DECLINED)
+        .exclude(status__in=JuryMember.OUT)
         .values_list("pool_member__pseudonym", flat=True)
     )
     ever = set(jury.members.filter(draw=draw).values_list("pool_member__pseudonym", flat=True))
@@ -1039,7 +1228,7 @@ def replacement_draw(*, member: JuryMember, actor_label: str = "") -> JuryMember
         decliner=member.pool_member.pseudonym,
         alternates=[p.id for p in instance.eligible if p.id not in ever],
     )
-    candidates, chosen = result.candidates, result.chosen
+    chosen = result.chosen
     if chosen is None:
         audit_append(
             jury=jury,
@@ -1049,18 +1238,20 @@ def replacement_draw(*, member: JuryMember, actor_label: str = "") -> JuryMember
         )
         return None
     pool_member = jury.pool.get(pseudonym=chosen)
+    info = {
+        "candidates": len(result.candidates),
+        "alike": len(result.alike),
+        "differs": list(result.differs),
+        "reason": result.reason,
+    }
     replacement = JuryMember.objects.create(
-        jury=jury, draw=draw, pool_member=pool_member, replaces=member
+        jury=jury, draw=draw, pool_member=pool_member, replaces=member, replacement=info
     )
     audit_append(
         jury=jury,
         action="replacement",
         actor=actor_label,
-        payload={
-            "declined": member.pool_member.pseudonym,
-            "replacement": chosen,
-            "candidates": len(candidates),
-        },
+        payload={"declined": member.pool_member.pseudonym, "replacement": chosen, **info},
     )
     _member_invite(member=replacement)
     if replacement.status == JuryMember.Status.INVITED:
@@ -1070,24 +1261,66 @@ def replacement_draw(*, member: JuryMember, actor_label: str = "") -> JuryMember
     return replacement
 
 
+def _member_leave(*, member: JuryMember, status: str, action: str, actor: User | None) -> None:
+    """Decline or withdrawal: the link stops working, the seat goes to a fair alternate. A
+    withdrawn juror's votes are removed (the statement is not published yet)."""
+    payload: dict[str, Any] = {"pseudonym": member.pool_member.pseudonym}
+    if actor is not None:
+        payload["recorded_by_staff"] = True  # given by phone or in person, entered by staff
+    with transaction.atomic():
+        if status == JuryMember.Status.WITHDRAWN:
+            removed, _detail = member.votes.all().delete()
+            payload["votes_removed"] = removed
+        member.status = status
+        member.responded_at = timezone.now()
+        member.token_hash = ""
+        member.save(update_fields=["status", "responded_at", "token_hash", "updated_at"])
+        audit_append(jury=member.jury, action=action, actor=_actor(actor), payload=payload)
+        replacement_draw(member=member, actor_label=_actor(actor))
+
+
 def member_respond(*, member: JuryMember, accept: bool) -> JuryMember:
+    """The juror answers through their link."""
     if member.status not in (JuryMember.Status.INVITED, JuryMember.Status.ACCEPTED):
         raise ValidationError(_("This invitation has already been answered."))
-    if member.status == JuryMember.Status.ACCEPTED and accept:
+    if member.status == JuryMember.Status.ACCEPTED:
+        if accept:
+            return member
+        raise ValidationError(_("You have already accepted; to leave the jury, withdraw."))
+    if not accept:
+        _member_leave(
+            member=member, status=JuryMember.Status.DECLINED, action="declined", actor=None
+        )
         return member
     with transaction.atomic():
-        member.status = JuryMember.Status.ACCEPTED if accept else JuryMember.Status.DECLINED
+        member.status = JuryMember.Status.ACCEPTED
         member.responded_at = timezone.now()
-        if not accept:
-            member.token_hash = ""
-        member.save(update_fields=["status", "responded_at", "token_hash", "updated_at"])
+        member.save(update_fields=["status", "responded_at", "updated_at"])
         audit_append(
             jury=member.jury,
-            action="accepted" if accept else "declined",
+            action="accepted",
             payload={"pseudonym": member.pool_member.pseudonym},
         )
-        if not accept:
-            replacement_draw(member=member)
+    return member
+
+
+def member_decline_record(*, member: JuryMember, actor: User | None) -> JuryMember:
+    """Staff record a decline the drawn person gave by phone or in person."""
+    _check_seat(member, (JuryMember.Status.SELECTED, JuryMember.Status.INVITED))
+    _member_leave(member=member, status=JuryMember.Status.DECLINED, action="declined", actor=actor)
+    return member
+
+
+def member_withdraw(*, member: JuryMember, actor: User | None = None) -> JuryMember:
+    """An accepted juror leaves the jury (through their own link, or staff record it)."""
+    _check_seat(member, (JuryMember.Status.ACCEPTED,))
+    if member.jury.statement_published_at is not None:
+        raise ValidationError(
+            _("The statement is published: the jury's work is done and nobody is replaced.")
+        )
+    _member_leave(
+        member=member, status=JuryMember.Status.WITHDRAWN, action="withdrawn", actor=actor
+    )
     return member
 
 
@@ -1108,7 +1341,7 @@ def recommendation_create(*, jury: Jury, title: str, body: str, actor_label: str
             jury=jury,
             action="recommendation_created",
             actor=actor_label,
-            payload={"id": rec.pk, "title": rec.title},
+            payload={"id": rec.pk, "position": rec.position, "title": rec.title},
         )
     return rec
 
@@ -1121,21 +1354,36 @@ def recommendation_update(
     expected_version: int,
     actor_label: str,
 ) -> Recommendation:
-    """Optimistic versioning: the save only lands if nobody saved in between."""
+    """Optimistic versioning: the save only lands if nobody saved in between. Logged."""
     if not title.strip():
         raise ValidationError(_("Give the recommendation a title."))
     if recommendation.jury.statement_published_at is not None:
         raise ValidationError(
             _("The statement is published; recommendations can no longer change.")
         )
-    updated = Recommendation.objects.filter(pk=recommendation.pk, version=expected_version).update(
-        title=title.strip(),
-        body=body.strip(),
-        version=F("version") + 1,
-        edited_by=actor_label,
-        updated_at=timezone.now(),
-    )
-    recommendation.refresh_from_db()
+    with transaction.atomic():
+        updated = Recommendation.objects.filter(
+            pk=recommendation.pk, version=expected_version
+        ).update(
+            title=title.strip(),
+            body=body.strip(),
+            version=F("version") + 1,
+            edited_by=actor_label,
+            updated_at=timezone.now(),
+        )
+        recommendation.refresh_from_db()
+        if updated:
+            audit_append(
+                jury=recommendation.jury,
+                action="recommendation_updated",
+                actor=actor_label,
+                payload={
+                    "id": recommendation.pk,
+                    "position": recommendation.position,
+                    "title": recommendation.title,
+                    "version": recommendation.version,
+                },
+            )
     if not updated:
         raise VersionConflict(recommendation)
     return recommendation
@@ -1154,6 +1402,28 @@ def vote_cast(*, member: JuryMember, recommendation: Recommendation, level: int)
         recommendation=recommendation, member=member, defaults={"level": level}
     )
     return vote
+
+
+def votes_cast(*, member: JuryMember, levels: Mapping[int, int]) -> int:
+    """Several views at once ({recommendation id: level}); all or nothing."""
+    recs = {r.pk: r for r in member.jury.recommendations.filter(pk__in=list(levels))}
+    if len(recs) != len(levels):
+        raise ValidationError(_("This recommendation belongs to another jury."))
+    with transaction.atomic():
+        for pk, level in levels.items():
+            vote_cast(member=member, recommendation=recs[pk], level=level)
+    return len(levels)
+
+
+def tallies_reveal(*, jury: Jury, actor: User | None) -> Jury:
+    """Show the vote tallies to every juror (when the jury chose to wait for the facilitator)."""
+    if jury.tallies_revealed_at is not None:
+        return jury
+    with transaction.atomic():
+        jury.tallies_revealed_at = timezone.now()
+        jury.save(update_fields=["tallies_revealed_at", "updated_at"])
+        audit_append(jury=jury, action="tallies_revealed", actor=_actor(actor))
+    return jury
 
 
 # -- statement, response, follow-up --------------------------------------------------------
@@ -1216,36 +1486,45 @@ def action_create(
     *,
     recommendation: Recommendation,
     title: str,
-    owner: str,
+    unit: Unit | None,
+    contact_email: str,
     due_on: dt.date | None,
     actor: User | None,
-    as_experiment: bool = False,
+    owner: str = "",
 ) -> FollowUpAction:
-    """Turn an accepted recommendation into an action on the path. With `as_experiment` the
-    action is also created as an experiment of the path (polku.experiments), so it is followed
-    up with check-ins like any other experiment; the action keeps the link back."""
+    """Turn an accepted recommendation into an experiment of the path, owned by a unit with a
+    contact for check-ins, so it is followed up like any other experiment (reminders, results).
+    The action keeps the link both ways: the statement lists the experiment and its status, the
+    experiment page names the jury and the recommendation (``experiment_origins_from_juries``)."""
     response = getattr(recommendation, "response", None)
     if response is None or response.decision == Response.Decision.REJECTED:
         raise ValidationError(_("Only accepted or partly accepted recommendations become actions."))
     if not title.strip():
         raise ValidationError(_("Name the action."))
     jury = recommendation.jury
+    if unit is None or unit.organisation_id != jury.organisation_id:
+        raise ValidationError(_("Choose the unit that owns the action."))
+    contact_email = contact_email.strip()
+    try:
+        validate_email(contact_email)
+    except ValidationError:
+        raise ValidationError(
+            _("Give the email of the contact person who answers the check-ins.")
+        ) from None
     with transaction.atomic():
-        experiment = None
-        if as_experiment:
-            from polku.experiments.services import experiment_create
-
-            experiment = experiment_create(
-                path=jury.path,
-                title=title.strip(),
-                topic_title=(_("Jury recommendation: %(title)s") % {"title": recommendation.title})[
-                    :200
-                ],
-                what_we_try=recommendation.body,
-                who=owner.strip(),
-                first_step_on=due_on,
-                created_by=actor,
-            )
+        experiment = experiment_create(
+            path=jury.path,
+            title=title.strip(),
+            unit=unit,
+            topic_title=(_("Jury recommendation: %(title)s") % {"title": recommendation.title})[
+                :200
+            ],
+            what_we_try=recommendation.body,
+            who=owner.strip(),
+            first_step_on=due_on,
+            contact_email=contact_email,
+            created_by=actor,
+        )
         action = FollowUpAction.objects.create(
             recommendation=recommendation,
             path=jury.path,
@@ -1260,9 +1539,11 @@ def action_create(
             actor=_actor(actor),
             payload={
                 "recommendation": recommendation.pk,
+                "position": recommendation.position,
                 "action": action.pk,
                 "title": action.title,
-                "experiment": experiment.pk if experiment else None,
+                "experiment": experiment.pk,
+                "unit": unit.name,
             },
         )
     return action

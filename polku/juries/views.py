@@ -8,13 +8,20 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from polku.core import net, ratelimit
 from polku.core.tenancy import organisation_view
 from polku.juries import lottery_adapter as lottery
 from polku.juries import selectors, services
-from polku.juries.explain import verify_texts
+from polku.juries.explain import (
+    audit_rows,
+    member_count_texts,
+    panel_done_text,
+    replacement_text,
+    verify_texts,
+)
 from polku.juries.forms import (
     ActionForm,
     AttributeValuesForm,
@@ -30,7 +37,7 @@ from polku.juries.forms import (
     VerifyForm,
     VoteForm,
 )
-from polku.juries.models import Jury, JuryMember, LotteryRun
+from polku.juries.models import Jury, JuryMember, LotteryRun, Vote
 from polku.organisations.rules import has_perm
 from polku.paths.selectors import path_get, path_queryset
 from polku.reports.exporting import neutralise_cell
@@ -120,6 +127,7 @@ def jury_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "steering_group": jury.steering_group,
         "panel_size": jury.panel_size,
         "max_per_team": jury.max_per_team,
+        "tally_visibility": jury.tally_visibility,
         "sessions": jury.sessions.all(),
     }
     form = JuryForm(request.POST or None, path=jury.path, initial=initial)
@@ -172,7 +180,7 @@ def jury_detail(request: HttpRequest, pk: int) -> HttpResponse:
             next_step=next_step,
             sessions=jury.sessions.all(),
             steering=[line for line in jury.steering_group.splitlines() if line.strip()],
-            member_count=len([m for m in members if m.status != JuryMember.Status.DECLINED]),
+            count_texts=member_count_texts(selectors.member_counts(members=members)),
         ),
     )
 
@@ -313,6 +321,7 @@ def quotas(request: HttpRequest, pk: int) -> HttpResponse:
     summary = selectors.pool_summary(jury=jury)
     existing = {(q.attribute, q.value): q for q in jury.quotas.all()}
     errors: list[str] = []
+    refused: dict | None = None
     posted: dict[str, str] = {}
     if request.method == "POST":
         posted = request.POST.dict()
@@ -365,6 +374,8 @@ def quotas(request: HttpRequest, pk: int) -> HttpResponse:
                     reason=request.POST.get("reason", ""),
                     actor=request.user,  # type: ignore[arg-type]
                 )
+            except services.QuotasInfeasible as exc:
+                refused = exc.report
             except ValidationError as exc:
                 errors = _error_list(exc)
             else:
@@ -390,7 +401,7 @@ def quotas(request: HttpRequest, pk: int) -> HttpResponse:
                 }
             )
         groups.append({"attribute": attribute, "rows": rows})
-    feasibility = services.jury_feasibility(jury=jury) if summary else None
+    feasibility = services.jury_feasibility(jury=jury) if summary and refused is None else None
     return render(
         request,
         "juries/quotas.html",
@@ -400,6 +411,7 @@ def quotas(request: HttpRequest, pk: int) -> HttpResponse:
             "quotas",
             groups=groups,
             errors=errors,
+            refused=refused,
             reason=posted.get("reason", ""),
             feasibility=feasibility,
             locked=services.draw_active(jury=jury) is not None,
@@ -438,11 +450,14 @@ def lottery_page(request: HttpRequest, pk: int) -> HttpResponse:
             redraw_form=RedrawForm(),
             members=selectors.panel_members(jury=jury, draw=draw),
             voided=voided,
-            lottery_size=len(draw.lottery["panels"]) if draw else None,
-            digits_dice=lottery.digits_per_chunk(len(draw.lottery["panels"]), "dice")
+            lottery_size=lottery.lottery_size(draw.lottery) if draw else None,
+            slot_min=min(lottery.slot_marginals(draw.lottery).values(), default=0.0)
             if draw
             else None,
-            digits_decimal=lottery.digits_per_chunk(len(draw.lottery["panels"]), "decimal")
+            digits_dice=lottery.digits_per_chunk(lottery.lottery_size(draw.lottery), "dice")
+            if draw
+            else None,
+            digits_decimal=lottery.digits_per_chunk(lottery.lottery_size(draw.lottery), "decimal")
             if draw
             else None,
         ),
@@ -611,22 +626,56 @@ def fairness_csv(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 # -- panel and invitations -------------------------------------------------------------------
+PANEL_ACTIONS = {
+    "resend": services.member_invitation_resend,
+    "decline": services.member_decline_record,
+    "withdraw": services.member_withdraw,
+}
+
+
 @organisation_view("jury.manage")
 def panel(request: HttpRequest, pk: int) -> HttpResponse:
     jury = _jury(request, pk)
     draw = selectors.draw_current(jury=jury)
+    new_link: tuple[JuryMember, str] | None = None
     if request.method == "POST":
+        action = request.POST.get("action", "invite")
+        member = (
+            jury.members.filter(pk=_int_param(request.POST.get("member")), draw=draw)
+            .select_related("pool_member", "draw", "jury__path", "jury__organisation")
+            .first()
+            if draw is not None
+            else None
+        )
         try:
-            count = services.members_invite(jury=jury, actor=request.user)  # type: ignore[arg-type]
+            if action == "invite":
+                count = services.members_invite(jury=jury, actor=request.user)  # type: ignore[arg-type]
+                messages.success(
+                    request,
+                    ngettext("%(n)d invitation sent.", "%(n)d invitations sent.", count)
+                    % {"n": count},
+                )
+            elif member is None or action not in (*PANEL_ACTIONS, "link"):
+                raise ValidationError(_("Choose a juror on the panel."))
+            elif action == "link":
+                # the link is shown once in this response, never stored or put in a message
+                new_link = (
+                    member,
+                    services.member_link_create(member=member, actor=request.user),  # type: ignore[arg-type]
+                )
+            else:
+                PANEL_ACTIONS[action](member=member, actor=request.user)  # type: ignore[arg-type]
+                messages.success(request, panel_done_text(action, member.pool_member.pseudonym))
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
-        else:
-            messages.success(request, _("%(n)d invitations sent.") % {"n": count})
-        return redirect(_url(request, "panel", jury))
+        if new_link is None:
+            return redirect(_url(request, "panel", jury))
     members = selectors.panel_members(jury=jury, draw=draw)
     alternates = selectors.alternates_per_seat(jury=jury, draw=draw, members=members)
     for m in members:
         m.alternates = alternates.get(m.pk)  # type: ignore[attr-defined]
+        m.replacement_text = replacement_text(m)  # type: ignore[attr-defined]
+    counts = selectors.member_counts(members=members)
     return render(
         request,
         "juries/panel.html",
@@ -636,8 +685,11 @@ def panel(request: HttpRequest, pk: int) -> HttpResponse:
             "panel",
             draw=draw,
             members=members,
-            to_invite=sum(1 for m in members if m.status == JuryMember.Status.SELECTED),
+            count_texts=member_count_texts(counts),
+            to_invite=counts[JuryMember.Status.SELECTED],
             quota_rows=selectors.quota_rows(jury=jury, draw=draw),
+            new_link=new_link,
+            can_withdraw=jury.statement_published_at is None,
         ),
     )
 
@@ -653,7 +705,10 @@ def audit(request: HttpRequest, pk: int) -> HttpResponse:
             request,
             jury,
             "audit",
-            entries=selectors.audit_entries(jury=jury),
+            entries=audit_rows(
+                list(selectors.audit_entries(jury=jury)),
+                dict(jury.recommendations.values_list("pk", "position")),
+            ),
             chain_ok=ok,
             bad_seq=bad_seq,
         ),
@@ -668,6 +723,10 @@ def recommendations(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         if not has_perm(request.membership, "jury.manage"):  # type: ignore[attr-defined]
             raise Http404
+        if request.POST.get("action") == "reveal":
+            services.tallies_reveal(jury=jury, actor=request.user)  # type: ignore[arg-type]
+            messages.success(request, _("The jurors now see the tallies."))
+            return redirect(_url(request, "recommendations", jury))
         if form.is_valid():
             try:
                 services.recommendation_create(
@@ -690,6 +749,7 @@ def recommendations(request: HttpRequest, pk: int) -> HttpResponse:
             "recommendations",
             recs=selectors.recommendations_with_support(jury=jury),
             form=form,
+            **selectors.voter_counts(jury=jury),
         ),
     )
 
@@ -766,8 +826,6 @@ def statement(request: HttpRequest, pk: int) -> HttpResponse:
                 )
                 return redirect(_url(request, "statement", jury))
     recs = selectors.recommendations_with_support(jury=jury)
-    for rec in recs:
-        rec.action_list = list(rec.actions.all())  # type: ignore[attr-defined]
     return render(
         request,
         "juries/statement.html",
@@ -823,7 +881,7 @@ def response_edit(request: HttpRequest, pk: int, rec_pk: int) -> HttpResponse:
         request.POST or None,
         initial={"decision": current.decision, "reasons": current.reasons} if current else {},
     )
-    action_form = ActionForm(request.POST or None, prefix="action")
+    action_form = ActionForm(request.POST or None, prefix="action", path=jury.path)
     if request.method == "POST":
         if request.POST.get("action") == "followup":
             form = ResponseForm(
@@ -839,10 +897,13 @@ def response_edit(request: HttpRequest, pk: int, rec_pk: int) -> HttpResponse:
                 except ValidationError as exc:
                     action_form.add_error(None, exc)
                 else:
-                    messages.success(request, _("Action added to the path."))
+                    messages.success(
+                        request,
+                        _("The experiment was added to the path; the unit follows it up."),
+                    )
                     return redirect(_url(request, "statement", jury))
         else:
-            action_form = ActionForm(prefix="action")
+            action_form = ActionForm(prefix="action", path=jury.path)
             if form.is_valid():
                 try:
                     services.response_save(
@@ -883,15 +944,34 @@ def verify(request: HttpRequest) -> HttpResponse:
         except orjson.JSONDecodeError:
             data = None
         checked = lottery.verify_lottery_file(data)
-        panels = data.get("panels") if isinstance(data, dict) else None
         result = {
             "ok": checked.ok,
             "problems": verify_texts(checked),
             "commitment": data.get("commitment") if isinstance(data, dict) else "",
             "number": checked.index + 1 if checked.index is not None else None,
-            "m": len(panels) if isinstance(panels, list) else 0,
+            "m": checked.m,
         }
     return render(request, "juries/verify.html", {"form": form, "result": result})
+
+
+def _vote_levels(request: HttpRequest, recs) -> dict[int, int]:
+    """``level-<recommendation id>`` fields (one radio group per recommendation); anything that
+    is not one of the five levels is left out."""
+    levels = {}
+    for rec in recs:
+        raw = request.POST.get(f"level-{rec.pk}", "")
+        if raw.isdigit() and int(raw) in Vote.Level.values:
+            levels[rec.pk] = int(raw)
+    return levels
+
+
+def _member_recs(jury: Jury, juror: JuryMember) -> list:
+    recs = selectors.recommendations_with_support(jury=jury)
+    votes = selectors.member_votes(member=juror)
+    for rec in recs:
+        rec.my_vote = votes.get(rec.pk)  # type: ignore[attr-defined]
+        rec.tally_visible = selectors.tally_visible(jury=jury, voted=rec.pk in votes)  # type: ignore[attr-defined]
+    return recs
 
 
 def member(request: HttpRequest, token: str) -> HttpResponse:
@@ -901,6 +981,7 @@ def member(request: HttpRequest, token: str) -> HttpResponse:
     jury = juror.jury
     if request.method == "POST":
         action = request.POST.get("action")
+        htmx = request.headers.get("HX-Request") == "true"
         try:
             if action in ("accept", "decline"):
                 services.member_respond(member=juror, accept=action == "accept")
@@ -911,29 +992,53 @@ def member(request: HttpRequest, token: str) -> HttpResponse:
                         request, _("Thank you for letting us know. An alternate will be invited.")
                     )
                     return redirect("juries:member_done")
-            elif action == "vote":
+            elif action == "withdraw":
+                services.member_withdraw(member=juror)
+                return redirect(reverse("juries:member_done") + "?left=withdrawn")
+            elif action == "vote" and htmx:
+                # one recommendation, saved as the juror taps it; only its card is swapped
                 rec = jury.recommendations.filter(
                     pk=_int_param(request.POST.get("recommendation"))
                 ).first()
-                form = VoteForm(request.POST)
-                if rec is None or not form.is_valid():
+                levels = _vote_levels(request, [rec] if rec else [])
+                if rec is None or rec.pk not in levels:
                     raise ValidationError(_("Choose one of the five options."))
-                services.vote_cast(
-                    member=juror, recommendation=rec, level=form.cleaned_data["level"]
+                services.vote_cast(member=juror, recommendation=rec, level=levels[rec.pk])
+                recs = _member_recs(jury, juror)
+                return render(
+                    request,
+                    "juries/_member_vote_result.html",
+                    {
+                        "rec": next(r for r in recs if r.pk == rec.pk),
+                        "jury": jury,
+                        "voted": sum(1 for r in recs if r.my_vote),
+                        "total": len(recs),
+                        "saved": True,
+                    },
                 )
-                messages.success(request, _("Your view was saved."))
+            elif action == "vote":
+                # without JavaScript: every chosen view in one submit
+                levels = _vote_levels(request, jury.recommendations.all())
+                if not levels:
+                    raise ValidationError(_("Choose one of the five options."))
+                count = services.votes_cast(member=juror, levels=levels)
+                messages.success(
+                    request,
+                    ngettext("Your view was saved.", "Your %(n)d views were saved.", count)
+                    % {"n": count},
+                )
         except ValidationError as exc:
+            if htmx:
+                return render(
+                    request,
+                    "juries/_member_vote_error.html",
+                    {"errors": exc.messages},
+                    status=200,
+                )
             for text in exc.messages:
                 messages.error(request, text)
         return redirect("juries:member", token=token)
-    recs = (
-        selectors.recommendations_with_support(jury=jury)
-        if juror.status == JuryMember.Status.ACCEPTED
-        else []
-    )
-    votes = selectors.member_votes(member=juror)
-    for rec in recs:
-        rec.my_vote = votes.get(rec.pk)  # type: ignore[attr-defined]
+    recs = _member_recs(jury, juror) if juror.status == JuryMember.Status.ACCEPTED else []
     return render(
         request,
         "juries/member.html",
@@ -942,6 +1047,7 @@ def member(request: HttpRequest, token: str) -> HttpResponse:
             "jury": jury,
             "sessions": jury.sessions.all(),
             "recs": recs,
+            "voted": sum(1 for r in recs if r.my_vote),
             "levels": VoteForm.base_fields["level"].choices,
             "token": token,
         },
@@ -992,7 +1098,9 @@ def member_new_recommendation(request: HttpRequest, token: str) -> HttpResponse:
 
 
 def member_done(request: HttpRequest) -> HttpResponse:
-    return render(request, "juries/member_done.html")
+    return render(
+        request, "juries/member_done.html", {"withdrawn": request.GET.get("left") == "withdrawn"}
+    )
 
 
 # -- public: published statement, volunteer sign-up -------------------------------------------

@@ -8,6 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from polku.core.tests.factories import MembershipFactory, UnitFactory
+from polku.juries import lottery_adapter as lottery
 from polku.juries.models import Draw, Jury
 from polku.juries.tests.factories import pool_file, standard_rows
 from polku.organisations.models import Membership
@@ -103,7 +104,7 @@ def test_import_pool_set_quotas_preview_commit_enter_dice_see_panel(
     panel = page.locator("#drawn-panel li")
     expect(panel).to_have_count(4)
     shown = sorted(panel.nth(i).locator(".code").inner_text() for i in range(4))
-    assert shown == sorted(draw.lottery["panels"][draw.panel_index])
+    assert shown == sorted(lottery.slot_panel(draw.lottery, draw.panel_index))
     axe_check(page, context="drawn panel")
     page.screenshot(path="/tmp/polku-jury-panel.png", full_page=True)
 

@@ -5,9 +5,16 @@ Protocol
 1. Before the draw the organisers publish the **commitment**: the SHA-256 (hex) of the
    canonical JSON (UTF-8, keys sorted, no whitespace, ``ensure_ascii=False``) of::
 
-       {"format": "polku-lottery/1", "software_version": ..., "k": ..., "max_per_team": ...,
+       {"format": "polku-lottery/2", "software_version": ..., "k": ..., "max_per_team": ...,
         "pool": [{"id", "features", "team"} sorted by id], "quotas": [sorted quota dicts],
-        "panels": [[sorted ids of slot 0], [slot 1], ...]}
+        "panels": [[sorted ids of panel 0], [panel 1], ...], "counts": [c_0, c_1, ...]}
+
+   The lottery has ``M = sum(counts)`` equally likely *slots*: the first ``c_0`` slots hold
+   panel 0, the next ``c_1`` panel 1, and so on (panels distinct, in lexicographic order, every
+   count at least 1). Listing each panel once keeps the file small however large ``M`` is, so
+   ``M`` can be 10,000 or 100,000 when 1,000 slots would round the fair probabilities too
+   coarsely. The older format ``polku-lottery/1`` (still verified) lists every slot's panel,
+   ``"panels": [[slot 0], [slot 1], ...]``, with no ``counts``.
 
 2. A public random source is read *after* the commitment, in one of two ways:
 
@@ -41,6 +48,7 @@ from .instance import Instance, Person, Quota, panel_violations
 
 __all__ = [
     "FORMAT",
+    "FORMAT_V1",
     "SOFTWARE_VERSION",
     "DrawError",
     "DrawTrace",
@@ -50,12 +58,15 @@ __all__ = [
     "build_lottery_file",
     "commitment",
     "index_from_public_source",
+    "lottery_size",
+    "slot_panel",
     "trace_draw",
     "verify",
 ]
 
-FORMAT = "polku-lottery/1"
-SOFTWARE_VERSION = "polku-lottery 1.0"
+FORMAT = "polku-lottery/2"
+FORMAT_V1 = "polku-lottery/1"
+SOFTWARE_VERSION = "polku-lottery 2.0"
 _SEPARATORS = set(" \t\r\n,;-./:")
 
 
@@ -89,8 +100,10 @@ def commitment(
     *,
     k: int | None = None,
     max_per_team: int | None = None,
+    counts: Sequence[int] | None = None,
 ) -> str:
-    """SHA-256 hex digest over the canonical serialisation described in the module docstring.
+    """SHA-256 hex digest over the canonical serialisation described in the module docstring
+    (format 2 with ``counts``, format 1 without).
 
     ``pool_pseudonyms`` are dicts with ``id``, ``features`` and optional ``team``; ``k``
     defaults to the size of the first panel.
@@ -108,8 +121,8 @@ def commitment(
     )
     qd = [q.to_dict() if isinstance(q, Quota) else dict(q) for q in quotas]
     qd.sort(key=lambda d: (str(d["attribute"]), str(d["value"])))
-    payload = {
-        "format": FORMAT,
+    payload: dict[str, Any] = {
+        "format": FORMAT if counts is not None else FORMAT_V1,
         "software_version": software_version,
         "k": k if k is not None else (len(panels[0]) if panels else 0),
         "max_per_team": max_per_team,
@@ -117,7 +130,30 @@ def commitment(
         "quotas": qd,
         "panels": [sorted(str(x) for x in p) for p in panels],
     }
+    if counts is not None:
+        payload["counts"] = [int(c) for c in counts]
     return hashlib.sha256(_canonical(payload)).hexdigest()
+
+
+def lottery_size(data: Mapping[str, Any]) -> int:
+    """``M``, the number of equally likely slots of a lottery file (either format)."""
+    if data.get("counts") is not None:
+        return sum(int(c) for c in data["counts"])
+    return len(data["panels"])
+
+
+def slot_panel(data: Mapping[str, Any], index: int) -> list[str]:
+    """The panel in slot ``index`` (``0 <= index < M``) of a lottery file (either format)."""
+    counts = data.get("counts")
+    if counts is None:
+        return list(data["panels"][index])
+    if index < 0:
+        raise IndexError(index)
+    for panel, count in zip(data["panels"], counts, strict=True):
+        if index < count:
+            return list(panel)
+        index -= count
+    raise IndexError(index)
 
 
 @dataclass(frozen=True)
@@ -187,37 +223,52 @@ def build_lottery_file(
     instance: Instance,
     slots: Sequence[Sequence[str]],
     *,
+    counts: Sequence[int] | None = None,
     software_version: str = SOFTWARE_VERSION,
     draw_kind: str | None = None,
     draw_input: str | None = None,
 ) -> dict[str, Any]:
-    """Create the JSON-compatible lottery file; with ``draw_input`` also perform the draw."""
+    """Create the JSON-compatible lottery file; with ``draw_input`` also perform the draw.
+
+    With ``counts`` (format 2) ``slots`` are the distinct panels and ``counts[j]`` the number of
+    slots of panel ``j``; they are put in lexicographic order. Without (format 1) ``slots`` is
+    the list of every slot's panel."""
     pool = [_pool_entry(p) for p in sorted(instance.eligible, key=lambda p: p.id)]
     quotas = sorted(
         (q.to_dict() for q in instance.quotas), key=lambda d: (str(d["attribute"]), str(d["value"]))
     )
-    panels = [sorted(p) for p in slots]
     data: dict[str, Any] = {
-        "format": FORMAT,
+        "format": FORMAT if counts is not None else FORMAT_V1,
         "software_version": software_version,
         "k": instance.k,
         "max_per_team": instance.max_per_team,
         "pool": pool,
         "quotas": quotas,
-        "panels": panels,
-        "commitment": commitment(
-            pool, quotas, software_version, panels, k=instance.k, max_per_team=instance.max_per_team
-        ),
-        "draw": None,
-        "selected_index": None,
-        "selected_panel": None,
     }
+    if counts is not None:
+        pairs = sorted(
+            (sorted(p), int(c)) for p, c in zip(slots, counts, strict=True) if int(c) > 0
+        )
+        data["panels"] = [p for p, _c in pairs]
+        data["counts"] = [c for _p, c in pairs]
+    else:
+        data["panels"] = [sorted(p) for p in slots]
+    data["commitment"] = commitment(
+        pool,
+        quotas,
+        software_version,
+        data["panels"],
+        k=instance.k,
+        max_per_team=instance.max_per_team,
+        counts=data.get("counts"),
+    )
+    data.update({"draw": None, "selected_index": None, "selected_panel": None})
     if draw_input is not None:
         kind = draw_kind or "decimal"
-        idx = index_from_public_source(draw_input, len(panels), kind)
+        idx = index_from_public_source(draw_input, lottery_size(data), kind)
         data["draw"] = {"kind": kind, "input": draw_input}
         data["selected_index"] = idx
-        data["selected_panel"] = panels[idx]
+        data["selected_panel"] = slot_panel(data, idx)
     return data
 
 
@@ -237,6 +288,7 @@ class VerifyResult:
     ok: bool
     problems: tuple[VerifyProblem, ...]
     index: int | None = None
+    m: int = 0
 
     def describe(self) -> str:
         """English summary."""
@@ -253,8 +305,9 @@ def verify(published: Mapping[str, Any]) -> VerifyResult:
         problems.append(VerifyProblem(code, message, params))
 
     try:
-        if published.get("format") != FORMAT:
-            fail("unknown_format", f"unknown file format {published.get('format')!r}")
+        fmt = published.get("format")
+        if fmt not in (FORMAT, FORMAT_V1):
+            fail("unknown_format", f"unknown file format {fmt!r}")
             return VerifyResult(False, tuple(problems))
         pool_raw = list(published["pool"])
         quotas_raw = list(published["quotas"])
@@ -262,7 +315,21 @@ def verify(published: Mapping[str, Any]) -> VerifyResult:
         k = int(published["k"])
         mpt = published.get("max_per_team")
         version = str(published["software_version"])
-        expected = commitment(pool_raw, quotas_raw, version, panels, k=k, max_per_team=mpt)
+        counts: list[int] | None = None
+        if fmt == FORMAT:
+            raw_counts = published["counts"]
+            if (
+                not isinstance(raw_counts, list)
+                or len(raw_counts) != len(panels)
+                or not all(isinstance(c, int) and not isinstance(c, bool) for c in raw_counts)
+                or any(c < 1 for c in raw_counts)
+            ):
+                fail("bad_counts", "every panel needs a whole number of slots, at least 1")
+                return VerifyResult(False, tuple(problems))
+            counts = raw_counts
+        expected = commitment(
+            pool_raw, quotas_raw, version, panels, k=k, max_per_team=mpt, counts=counts
+        )
         if published.get("commitment") != expected:
             fail(
                 "commitment_mismatch",
@@ -279,22 +346,23 @@ def verify(published: Mapping[str, Any]) -> VerifyResult:
             if violations:
                 fail(
                     "invalid_panel",
-                    f"panel slot {j} is invalid: {'; '.join(violations)}",
+                    f"panel {j} is invalid: {'; '.join(violations)}",
                     slot=j,
                     violations=violations,
                 )
         if not panels:
             fail("no_panels", "the file contains no panels")
             return VerifyResult(False, tuple(problems))
+        m = sum(counts) if counts is not None else len(panels)
         draw = published.get("draw")
         if not draw:
             fail("no_draw", "the file contains no draw input")
-            return VerifyResult(False, tuple(problems))
+            return VerifyResult(False, tuple(problems), m=m)
         try:
-            idx = index_from_public_source(str(draw["input"]), len(panels), str(draw["kind"]))
+            idx = index_from_public_source(str(draw["input"]), m, str(draw["kind"]))
         except DrawError as exc:
             fail("draw_error", str(exc))
-            return VerifyResult(False, tuple(problems))
+            return VerifyResult(False, tuple(problems), m=m)
         if published.get("selected_index") != idx:
             fail(
                 "index_mismatch",
@@ -303,13 +371,13 @@ def verify(published: Mapping[str, Any]) -> VerifyResult:
                 found=published.get("selected_index"),
             )
         selected = published.get("selected_panel")
-        if selected is None or sorted(selected) != sorted(panels[idx]):
+        if selected is None or sorted(selected) != sorted(slot_panel(published, idx)):
             fail(
                 "selected_panel_mismatch",
                 f"the selected panel is not the panel in slot {idx}",
                 slot=idx,
             )
-        return VerifyResult(not problems, tuple(problems), idx)
-    except (KeyError, TypeError, ValueError) as exc:
+        return VerifyResult(not problems, tuple(problems), idx, m=m)
+    except (KeyError, TypeError, ValueError, IndexError) as exc:
         fail("malformed_file", f"malformed lottery file: {exc!r}")
         return VerifyResult(False, tuple(problems))

@@ -15,11 +15,22 @@ Method (documented for transparency):
    minimised.  Solved with HiGHS, warm-started with (1) and time-limited; if it does not
    improve on (1), (1) is kept.
 
-The resulting maximum deviation is reported in :attr:`Lottery.max_deviation`.
+**Keeping the promise** (:func:`round_to_promise`).  The page promises "everyone has at least
+p", where p is the smallest probability of the computed (LEXIMIN) distribution.  With ``M``
+slots every probability is a multiple of ``1/M``, so ``M`` itself limits how well that can hold:
+for p = 3 % and ``M = 1000`` a person's 29.x slots become 29 or 30, and the minimum drops by
+several per cent whatever the rounding.  :func:`round_to_promise` therefore tries ``M = 1000,
+10 000, 100 000, …`` and keeps the first whose rounded minimum is within ``tolerance`` (1 %) of
+p.  The lottery file lists each panel once with its number of slots (format 2), so a large ``M``
+costs only a longer dice roll (one more die per tenfold ``M``), not a larger file.
+
+The resulting maximum deviation and the rounded minimum are reported in :class:`Lottery`.
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import highspy
@@ -28,14 +39,19 @@ import numpy as np
 from ._highs import INF, add_rows, new_highs
 from .solver import Distribution
 
-__all__ = ["Lottery", "round_distribution"]
+__all__ = ["LOTTERY_SIZES", "Lottery", "round_distribution", "round_to_promise"]
+
+#: Lottery sizes tried in turn by :func:`round_to_promise` (decimal: 3..6 digits per draw).
+LOTTERY_SIZES = (1000, 10_000, 100_000, 1_000_000)
 
 
 @dataclass(frozen=True)
 class Lottery:
-    """Uniform lottery: slot ``j`` in ``0..M-1`` selects ``slots[j]``."""
+    """Uniform lottery over ``M = sum(counts)`` slots: the first ``counts[0]`` slots hold
+    ``panels[0]``, the next ``counts[1]`` slots ``panels[1]``, and so on."""
 
-    slots: tuple[tuple[str, ...], ...]
+    panels: tuple[tuple[str, ...], ...]
+    counts: tuple[int, ...]
     marginals: dict[str, float]
     target: dict[str, float]
     max_deviation: float
@@ -44,7 +60,26 @@ class Lottery:
     @property
     def m(self) -> int:
         """Number of slots ``M``."""
-        return len(self.slots)
+        return int(sum(self.counts))
+
+    @property
+    def slots(self) -> tuple[tuple[str, ...], ...]:
+        """Every slot's panel, in slot order (``M`` entries)."""
+        out: list[tuple[str, ...]] = []
+        for panel, count in zip(self.panels, self.counts, strict=True):
+            out.extend([panel] * count)
+        return tuple(out)
+
+    @property
+    def min_probability(self) -> float:
+        """Smallest probability of a person the distribution gives a chance at all."""
+        chosen = [p for pid, p in self.marginals.items() if self.target.get(pid, 0.0) > 0]
+        return min(chosen) if chosen else 0.0
+
+    @property
+    def target_min(self) -> float:
+        positive = [p for p in self.target.values() if p > 0]
+        return min(positive) if positive else 0.0
 
 
 def _largest_remainder(lam: np.ndarray, m: int) -> np.ndarray:
@@ -87,17 +122,42 @@ def round_distribution(
             used = "ilp"
     elif method != "largest_remainder":
         raise ValueError(f"unknown rounding method {method!r}")
-    slots: list[tuple[str, ...]] = []
-    for j, p in enumerate(panels):
-        slots.extend([p] * int(counts[j]))
+    keep = [j for j in range(len(panels)) if counts[j] > 0]
     marg = inc @ counts / m
     return Lottery(
-        slots=tuple(slots),
+        panels=tuple(panels[j] for j in keep),
+        counts=tuple(int(counts[j]) for j in keep),
         marginals={pid: float(marg[i]) for i, pid in enumerate(ids)},
         target=dict(dist.marginals),
         max_deviation=deviation(counts),
         method=used,
     )
+
+
+def round_to_promise(
+    dist: Distribution,
+    *,
+    tolerance: float = 0.01,
+    sizes: Sequence[int] = LOTTERY_SIZES,
+    time_limit: float = 3.0,
+) -> Lottery:
+    """The smallest lottery (from ``sizes``) in which the smallest probability is at least
+    ``(1 - tolerance)`` times the distribution's; the largest size if none is.
+
+    ``1/M`` must be well below ``tolerance * p``, so sizes below ``1 / (tolerance * p)``
+    are skipped without rounding; each size tried gets ``time_limit`` seconds of ILP.
+    """
+    lottery: Lottery | None = None
+    positive = [p for p in dist.marginals.values() if p > 0]
+    p_min = min(positive) if positive else 0.0
+    for m in sizes:
+        if p_min > 0 and m != sizes[-1] and 1.0 / m > tolerance * p_min:
+            continue  # granularity alone breaks the promise: a slot is worth more than 1 % of p
+        lottery = round_distribution(dist, m, time_limit=time_limit)
+        if lottery.min_probability >= (1.0 - tolerance) * lottery.target_min - 1e-12:
+            return lottery
+    assert lottery is not None
+    return lottery
 
 
 def _ilp(
@@ -112,7 +172,7 @@ def _ilp(
     base = np.floor(lam * m + 1e-9)
     frac_cols = [j for j in range(n_panels) if lam[j] * m - base[j] > 1e-9]
     rest = m - int(base.sum())
-    if not frac_cols or rest <= 0:
+    if not frac_cols or rest <= 0 or time_limit <= 0:
         return None
     h = new_highs(time_limit=time_limit, mip_gap=1e-6)
     nb = len(frac_cols)
@@ -137,10 +197,11 @@ def _ilp(
     rows: list[tuple[float, float, list[int], list[float]]] = [
         (float(rest), float(rest), list(range(nb)), [1.0] * nb)
     ]
+    sub = inc[:, frac_cols]
     for i in range(n_people):
         # |base_i + sum_j inc_ij b_j - m target_i| <= t
         const = float(inc[i] @ base) - m * float(target[i])
-        cols = [a for a, j in enumerate(frac_cols) if inc[i, j] > 0]
+        cols = [int(a) for a in np.flatnonzero(sub[i] > 0)]
         rows.append((-INF, -const, [*cols, nb], [1.0] * len(cols) + [-1.0]))
         rows.append((-const, INF, [*cols, nb], [1.0] * len(cols) + [1.0]))
     add_rows(h, rows)
@@ -157,6 +218,6 @@ def _ilp(
     counts = base.copy()
     for a, j in enumerate(frac_cols):
         counts[j] += x[a]
-    if int(counts.sum()) != m:
+    if int(counts.sum()) != m or math.isnan(float(counts.sum())):
         return None
     return counts.astype(np.int64)

@@ -61,7 +61,7 @@ import os
 import random
 import secrets
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import highspy
@@ -670,11 +670,22 @@ def maximin(instance: Instance, *, seed: int | None = None, aggregate: bool = Tr
     return cg.distribution("maximin", [rep], t0)
 
 
-def leximin(instance: Instance, *, seed: int | None = None, aggregate: bool = True) -> Distribution:
+#: ``progress(level, people fixed so far, eligible people)``, called after every level.
+ProgressCallback = Callable[[int, int, int], None]
+
+
+def leximin(
+    instance: Instance,
+    *,
+    seed: int | None = None,
+    aggregate: bool = True,
+    progress: ProgressCallback | None = None,
+) -> Distribution:
     """LEXIMIN-optimal distribution by iterated maximin with column generation.
 
     See the module docstring for the algorithm and the certificate in ``report.levels``.
-    ``aggregate=False`` solves the person-level model (for cross-checks).
+    ``aggregate=False`` solves the person-level model (for cross-checks); ``progress`` is told
+    after each level how many people's probabilities are settled.
     """
     t0 = time.perf_counter()
     cg = _ColumnGeneration(instance, seed, aggregate=aggregate)
@@ -701,6 +712,8 @@ def leximin(instance: Instance, *, seed: int | None = None, aggregate: bool = Tr
                 rep.seconds,
             )
         )
+        if progress is not None:
+            progress(level, cg.fixed_people(np.flatnonzero(cg.fixed)) + levels[-1].fixed, cg.n)
         if remaining == 0:
             break
         cg.fix([int(i) for i in to_fix], value)

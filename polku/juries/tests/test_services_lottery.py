@@ -50,27 +50,47 @@ def test_proportional_quotas_round_down_and_up():
     }
 
 
-def test_infeasible_quotas_explained_in_finnish_with_smallest_relaxation():
+def test_infeasible_quotas_are_refused_with_the_reason_and_smallest_relaxation():
     jury = jury_with_pool(panel_size=4)
-    services.quotas_set(
-        jury=jury,
-        quotas=[
-            {"attribute": "unit", "value": "Osasto A", "min": 3, "max": 4},
-            {"attribute": "unit", "value": "Osasto B", "min": 3, "max": 4},
-        ],
-        reason="liian tiukka",
-        actor=None,
-    )
-    result = services.jury_feasibility(jury=jury)
-    assert result["feasible"] is False
-    assert result["problems"] == [
+    half_and_half_quotas(jury)
+    with pytest.raises(services.QuotasInfeasible) as exc:
+        services.quotas_set(
+            jury=jury,
+            quotas=[
+                {"attribute": "unit", "value": "Osasto A", "min": 3, "max": 4},
+                {"attribute": "unit", "value": "Osasto B", "min": 3, "max": 4},
+            ],
+            reason="liian tiukka",
+            actor=None,
+        )
+    report = exc.value.report
+    assert report["feasible"] is False
+    assert report["problems"] == [
         "Ominaisuuden yksikkö vähimmäismäärät ovat yhteensä 6 paikkaa, enemmän kuin raadin koko 4."
     ]
-    assert len(result["relaxations"]) == 1
-    assert result["relaxations"][0] in (
+    assert len(report["relaxations"]) == 1
+    assert report["relaxations"][0] in (
         "Laske kiintiön yksikkö = Osasto A vähimmäismäärä 3 → 1.",
         "Laske kiintiön yksikkö = Osasto B vähimmäismäärä 3 → 1.",
     )
+    # nothing was saved: the earlier quotas stand, and only they are in the audit log
+    assert [(q.value, q.min_seats, q.max_seats) for q in jury.quotas.all()] == [
+        ("Osasto A", 2, 2),
+        ("Osasto B", 2, 2),
+    ]
+    assert AuditEntry.objects.filter(jury=jury, action="quotas_set").count() == 1
+
+
+def test_quotas_made_impossible_by_exclusions_block_the_lottery():
+    jury = jury_with_pool(panel_size=4)
+    half_and_half_quotas(jury)
+    for member in jury.pool.filter(attributes__unit="Osasto A").order_by("external_id")[:5]:
+        services.pool_member_exclude(member=member, excluded=True, reason="lomalla", actor=None)
+    result = services.jury_feasibility(jury=jury)
+    assert result["feasible"] is False
+    assert result["problems"] == [
+        "yksikkö = Osasto A tarvitsee vähintään 2 paikkaa, mutta joukossa on vain 1 tällaista henkilöä."
+    ]
     with pytest.raises(ValidationError):
         services.run_preview(jury=jury, actor=None)
     assert LotteryRun.objects.filter(jury=jury).count() == 0
@@ -79,19 +99,21 @@ def test_infeasible_quotas_explained_in_finnish_with_smallest_relaxation():
 def test_conflicting_quotas_across_attributes_named():
     jury = jury_with_pool(panel_size=4)
     # unit A are all nurses: 'at least 3 from A' conflicts with 'at most 1 nurse'
-    services.quotas_set(
-        jury=jury,
-        quotas=[
-            {"attribute": "unit", "value": "Osasto A", "min": 3, "max": 4},
-            {"attribute": "rooli", "value": "hoitaja", "min": 0, "max": 1},
-        ],
-        reason="ristiriita",
-        actor=None,
-    )
-    result = services.jury_feasibility(jury=jury)
+    with pytest.raises(services.QuotasInfeasible) as exc:
+        services.quotas_set(
+            jury=jury,
+            quotas=[
+                {"attribute": "unit", "value": "Osasto A", "min": 3, "max": 4},
+                {"attribute": "rooli", "value": "hoitaja", "min": 0, "max": 1},
+            ],
+            reason="ristiriita",
+            actor=None,
+        )
+    result = exc.value.report
     assert result["feasible"] is False
     assert result["problems"][0].startswith("Nämä kiintiöt eivät voi toteutua yhtä aikaa:")
     assert len(result["relaxations"]) == 1
+    assert jury.quotas.count() == 0
 
 
 def test_preview_leximin_commit_and_dice_draw_seat_a_quota_panel():
@@ -100,10 +122,12 @@ def test_preview_leximin_commit_and_dice_draw_seat_a_quota_panel():
     assert run.status == LotteryRun.Status.DONE
     # 6 + 6 people, 2 + 2 seats: everybody's LEXIMIN probability is exactly 1/3
     assert run.result["min_probability"] == pytest.approx(1 / 3, abs=1e-6)
-    assert len(draw.lottery["panels"]) == 1000
+    # 1/3 each rounds to 333/1000 or 334/1000: within 1 % of the promise, so 1,000 slots do
+    assert lottery.lottery_size(draw.lottery) == 1000
     assert draw.commitment == draw.lottery["commitment"]
-    assert draw.lottery["format"] == "polku-lottery/1"
-    panel = draw.lottery["panels"][draw.panel_index]
+    assert draw.lottery["format"] == "polku-lottery/2"
+    assert min(lottery.slot_marginals(draw.lottery).values()) == pytest.approx(0.333)
+    panel = lottery.slot_panel(draw.lottery, draw.panel_index)
     seated = JuryMember.objects.filter(draw=draw)
     assert sorted(m.pool_member.pseudonym for m in seated) == sorted(panel)
     units = sorted(m.pool_member.attributes["unit"] for m in seated)
@@ -158,9 +182,12 @@ def test_run_is_stale_after_quota_change():
     jury = jury_with_pool()
     half_and_half_quotas(jury)
     run = services.run_leximin_start(jury=jury, actor=None, background=False)
-    half_and_half_quotas(
-        jury, per_unit=1
-    )  # k=4: A 1..1 and B 1..1 is infeasible, but the hash changes first
+    services.quotas_set(
+        jury=jury,
+        quotas=[{"attribute": "unit", "value": "Osasto A", "min": 1, "max": 3}],
+        reason="väljemmät kiintiöt",
+        actor=None,
+    )
     with pytest.raises(ValidationError) as exc:
         services.draw_commit(jury=jury, run=run, actor=None)
     assert exc.value.messages == [
@@ -215,11 +242,20 @@ def test_published_file_verifies_and_tampering_fails():
     assert result.index == draw.panel_index
 
     tampered = copy.deepcopy(data)
-    drawn = sorted(data["panels"][draw.panel_index])
+    drawn = sorted(lottery.slot_panel(data, draw.panel_index))
+    where = data["panels"].index(drawn)
     other = next(p for p in data["panels"] if sorted(p) != drawn)
-    tampered["panels"][draw.panel_index] = other
+    tampered["panels"][where] = other
     tampered["selected_panel"] = other
     assert "commitment_mismatch" in _codes(lottery.verify_lottery_file(tampered))
+
+    recounted = copy.deepcopy(data)  # move slots from one panel to another
+    recounted["counts"][0] += 100
+    recounted["counts"][1] -= 100
+    assert "commitment_mismatch" in _codes(lottery.verify_lottery_file(recounted))
+    zero = copy.deepcopy(data)
+    zero["counts"][0] = 0
+    assert _codes(lottery.verify_lottery_file(zero)) == ["bad_counts"]
 
     other_input = copy.deepcopy(data)
     other_input["draw"]["input"] = "1111"
@@ -235,6 +271,7 @@ def test_published_file_verifies_and_tampering_fails():
         bad_panel["panels"],
         k=bad_panel["k"],
         max_per_team=bad_panel["max_per_team"],
+        counts=bad_panel["counts"],
     )
     assert "invalid_panel" in _codes(lottery.verify_lottery_file(bad_panel))
     assert lottery.verify_lottery_file([1, 2]).ok is False

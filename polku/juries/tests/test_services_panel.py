@@ -7,6 +7,7 @@ import time_machine
 from django.core import mail
 from django.core.exceptions import ValidationError
 
+from polku.juries import lottery_adapter as lottery
 from polku.juries import services
 from polku.juries.models import AuditEntry, JuryMember, Response, Vote
 from polku.juries.selectors import quota_rows, recommendations_with_support
@@ -136,7 +137,15 @@ def test_answer_after_declining_is_refused_but_accepted_member_may_withdraw(
         services.member_respond(member=first, accept=True)
     assert exc.value.messages == ["Kutsuun on jo vastattu."]
     services.member_respond(member=second, accept=True)
-    services.member_respond(member=second, accept=False)
+    with pytest.raises(ValidationError) as exc:
+        services.member_respond(member=second, accept=False)
+    assert exc.value.messages == [
+        "Olet jo lähtenyt mukaan; jos joudut jäämään pois, ilmoita siitä."
+    ]
+    services.member_withdraw(member=second)
+    second.refresh_from_db()
+    assert second.status == JuryMember.Status.WITHDRAWN
+    assert second.token_hash == ""
     assert JuryMember.objects.filter(replaces=second).count() == 1
 
 
@@ -238,13 +247,25 @@ def test_accepted_recommendation_becomes_action_on_path_rejected_does_not():
     services.response_save(
         recommendation=no, decision="rejected", reasons="Ei resursseja.", actor=None
     )
+    unit = jury.organisation.units.get(code="A")
     action = services.action_create(
-        recommendation=yes, title="Kokeilu", owner="OH", due_on=None, actor=None
+        recommendation=yes,
+        title="Kokeilu",
+        unit=unit,
+        contact_email="oh@example.org",
+        owner="OH",
+        due_on=None,
+        actor=None,
     )
     assert action.path_id == jury.path_id
     with pytest.raises(ValidationError):
         services.action_create(
-            recommendation=no, title="Kokeilu", owner="", due_on=None, actor=None
+            recommendation=no,
+            title="Kokeilu",
+            unit=unit,
+            contact_email="oh@example.org",
+            due_on=None,
+            actor=None,
         )
 
 
@@ -280,14 +301,36 @@ def test_jury_verify_command_accepts_published_file_and_rejects_tampered(tmp_pat
     good.write_text(json.dumps(data), encoding="utf-8")
     out = io.StringIO()
     call_command("jury_verify", str(good), stdout=out)
-    assert out.getvalue().splitlines()[0] == f"✓ commitment {draw.commitment}"
+    m = lottery.lottery_size(data)
+    panel = " ".join(lottery.slot_panel(data, draw.panel_index))
+    # every line in one language: Finnish by default (the site's language) …
+    assert out.getvalue().splitlines() == [
+        f"✓ Tiiviste {draw.commitment} vastaa tiedostoa.",
+        f"✓ Arvonnan kaikki {len(data['panels'])} raatia täyttävät kiintiöt.",
+        f"✓ Arvonnan luvut valitsevat raadin {draw.panel_index + 1}/{m:,}: {panel}".replace(
+            ",", "\xa0"
+        ),
+    ]
+    # … or English when asked
+    out = io.StringIO()
+    call_command("jury_verify", str(good), language="en", stdout=out)
+    assert out.getvalue().splitlines()[0] == f"✓ Commitment {draw.commitment} matches the file."
     data["pool"][0]["features"]["unit"] = "Osasto C"
     bad = tmp_path / "muutettu.json"
     bad.write_text(json.dumps(data), encoding="utf-8")
     err = io.StringIO()
-    with pytest.raises(CommandError):
+    with pytest.raises(CommandError) as exc:
         call_command("jury_verify", str(bad), stderr=err)
-    assert "Tiiviste ei vastaa tiedoston sisältöä" in err.getvalue()
+    assert str(exc.value) == "Arvonta ei täsmää."
+    lines = err.getvalue().splitlines()
+    assert lines[0] == (
+        "✗ Tiiviste ei vastaa tiedoston sisältöä: tiedostoa on muutettu julkaisun jälkeen."
+    )
+    # the person moved to another unit breaks the unit quota of each panel they are in
+    assert lines[1:] and all(
+        line.startswith("✗ Arvonnan kokoonpano numero ") and line.endswith(" ei täytä kiintiöitä.")
+        for line in lines[1:]
+    )
 
 
 def test_alternates_per_seat_are_those_who_keep_quotas():
@@ -295,9 +338,11 @@ def test_alternates_per_seat_are_those_who_keep_quotas():
 
     jury, draw = drawn_jury()
     members = panel_members(jury=jury, draw=draw)
-    assert sorted(alternates_per_seat(jury=jury, draw=draw, members=members).values()) == [
-        4,
-        4,
-        4,
-        4,
-    ]
+    seated = {m.pool_member_id for m in members}
+    others = [p for p in jury.pool.all() if p.pk not in seated]
+    # 2 + 2 seats of 6 + 6: four of the seat's unit are left; alike = same unit and shift too
+    expected = {
+        m.pk: (4, sum(1 for p in others if p.attributes == m.pool_member.attributes))
+        for m in members
+    }
+    assert alternates_per_seat(jury=jury, draw=draw, members=members) == expected

@@ -53,10 +53,22 @@ def test_import_reports_duplicate_ids_and_unknown_unit_per_row_and_imports_nothi
     assert set(jury.pool.values_list("pseudonym", flat=True)) == before
 
 
-def test_import_rejects_wrong_columns():
+def test_missing_columns_are_named_as_the_header_language_names_them():
     jury = jury_with_pool()
-    messages = _import(jury, b"nimi,yksikko\nA,A\n")
-    assert messages == ["Tiedostosta puuttuu sarake id.", "Tiedostosta puuttuu sarake email."]
+    # Finnish headers: the missing columns are called by their Finnish names
+    assert _import(jury, "nimi,yksikkö\nA,A\n".encode()) == [
+        "Tiedostossa ei ole saraketta tunnus (käy myös: id, henkilönumero).",
+        "Tiedostossa ei ole saraketta sähköposti (käy myös: email, e-mail, e-post, epost, sahkoposti).",
+    ]
+    # English headers
+    assert _import(jury, b"name,unit\nA,A\n") == [
+        "Tiedostossa ei ole saraketta id (käy myös: henkilönumero, tunnus).",
+        "Tiedostossa ei ole saraketta email (käy myös: e-mail, e-post, epost, sahkoposti, sähköposti).",
+    ]
+    # Swedish headers, and the Swedish names are accepted
+    assert _import(jury, b"id,namn,enhet\n1,A,A\n") == [
+        "Tiedostossa ei ole saraketta e-post (käy myös: email, e-mail, epost, sahkoposti, sähköposti)."
+    ]
 
 
 def test_import_rejects_file_without_attribute_columns():

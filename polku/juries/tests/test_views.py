@@ -8,6 +8,7 @@ from django.core import mail
 from django.urls import reverse
 
 from polku.core.tests.factories import MembershipFactory, OrganisationFactory, UnitFactory
+from polku.juries import lottery_adapter as lottery
 from polku.juries.models import AuditEntry, Draw, Jury, JuryMember, LotteryRun
 from polku.juries.services import members_invite
 from polku.juries.tests.factories import drawn_jury, jury_with_pool, pool_file, standard_rows
@@ -164,13 +165,14 @@ def test_quota_form_saves_and_proportional_button_computes_seats(coordinator):
     jury = jury_with_pool(organisation=org)
     url = reverse("juries:quotas", args=[org.slug, jury.pk])
     page = coordinator.get(url).content.decode()
-    # attributes sorted: rooli(0), unit(1), vuoro(2); values sorted within
-    assert 'name="q-1-0-min"' in page
+    # attributes in the file's column order: unit(0), rooli(1), vuoro(2); values in the order
+    # they first appear
+    assert 'name="q-0-0-min"' in page
     response = coordinator.post(
         url,
         {
-            "q-1-0-share": "50",
-            "q-1-1-share": "50",
+            "q-0-0-share": "50",
+            "q-0-1-share": "50",
             "reason": "Osastot puoliksi",
             "action": "proportional",
         },
@@ -189,17 +191,17 @@ def test_quota_form_without_reason_keeps_input(coordinator):
     jury = jury_with_pool(organisation=org)
     url = reverse("juries:quotas", args=[org.slug, jury.pk])
     response = coordinator.post(
-        url, {"q-1-0-min": "3", "q-1-0-max": "x", "reason": "", "action": "save"}
+        url, {"q-0-0-min": "3", "q-0-0-max": "x", "reason": "", "action": "save"}
     )
     page = response.content.decode()
     assert response.status_code == 200
     assert "Paikkojen on oltava kokonaislukuja" in page
     response = coordinator.post(
-        url, {"q-1-0-min": "3", "q-1-0-max": "4", "reason": "", "action": "save"}
+        url, {"q-0-0-min": "3", "q-0-0-max": "4", "reason": "", "action": "save"}
     )
     page = response.content.decode()
     assert "Kirjoita, miksi kiintiöt asetetaan" in page
-    assert 'name="q-1-0-min" value="3"' in page
+    assert 'name="q-0-0-min" value="3"' in page
     assert jury.quotas.count() == 0
 
 
@@ -239,7 +241,7 @@ def test_lottery_flow_preview_leximin_commit_draw(coordinator, django_capture_on
     assert "Raati on arvottu." in page
     draw.refresh_from_db()
     assert draw.panel_index is not None
-    for pseudonym in draw.lottery["panels"][draw.panel_index]:
+    for pseudonym in lottery.slot_panel(draw.lottery, draw.panel_index):
         assert pseudonym in page
 
 
@@ -319,14 +321,10 @@ def test_member_magic_link_accept_vote_and_decline_replacement(
     from polku.juries.services import recommendation_create
 
     rec = recommendation_create(jury=jury, title="Yksi numero", body="", actor_label="raati")
-    response = client.post(
-        url, {"action": "vote", "recommendation": rec.pk, "level": "4"}, follow=True
-    )
+    response = client.post(url, {"action": "vote", f"level-{rec.pk}": "4"}, follow=True)
     assert "Näkemyksesi tallennettiin." in response.content.decode()
     assert rec.votes.get().level == 4
-    response = client.post(
-        url, {"action": "vote", "recommendation": rec.pk, "level": "9"}, follow=True
-    )
+    response = client.post(url, {"action": "vote", f"level-{rec.pk}": "9"}, follow=True)
     assert "Valitse yksi viidestä vaihtoehdosta." in response.content.decode()
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -370,9 +368,20 @@ def test_member_edit_conflict_shows_both_versions(client, django_capture_on_comm
     assert rec.body == "toisen teksti"
 
 
-def test_statement_publish_response_and_pdf(coordinator):
+def _pdf_text(content: bytes) -> str:
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    return "\n".join(p.extract_text() for p in PdfReader(BytesIO(content)).pages)
+
+
+def test_accepted_recommendation_becomes_a_unit_owned_experiment_shown_both_ways(coordinator):
+    from polku.experiments.services import experiment_report, experiment_start
+
     org = coordinator.membership.organisation
     jury, _draw = drawn_jury(organisation=org)
+    unit = org.units.get(code="A")
     coordinator.post(
         reverse("juries:recommendations", args=[org.slug, jury.pk]),
         {"title": "Takaisinsoitto", "body": "Samana päivänä."},
@@ -382,29 +391,80 @@ def test_statement_publish_response_and_pdf(coordinator):
         reverse("juries:statement", args=[org.slug, jury.pk]), {"intro": "Raati suosittaa."}
     )
     jury.refresh_from_db()
-    assert jury.statement_published_at is not None
     url = reverse("juries:response", args=[org.slug, jury.pk, rec.pk])
     coordinator.post(url, {"action": "response", "decision": "accepted", "reasons": "Hyvä."})
-    coordinator.post(
+    public_url = reverse("juries:public_statement", args=[jury.public_token])
+    anonymous = type(coordinator)()
+    assert (
+        "Mikään yksikkö ei ole vielä ottanut tätä hoitaakseen"
+        in anonymous.get(public_url).content.decode()
+    )
+    # no unit or no contact: refused with the reason, nothing created
+    response = coordinator.post(
+        url, {"action": "followup", "action-title": "Takaisinsoiton kokeilu"}
+    )
+    page = response.content.decode()
+    assert "Tämä kenttä vaaditaan." in page
+    assert rec.actions.count() == 0
+    response = coordinator.post(
         url,
         {
             "action": "followup",
             "action-title": "Takaisinsoiton kokeilu",
+            "action-unit": str(unit.pk),
+            "action-contact_email": "oh@example.org",
             "action-owner": "OH",
             "action-due_on": "2027-05-01",
         },
     )
-    coordinator.post(
-        url, {"action": "followup", "action-title": "Jonon seuranta", "action-as_experiment": "on"}
+    assert response.status_code == 302
+    action = rec.actions.get()
+    experiment = action.experiment
+    assert (experiment.unit, experiment.contact_email, experiment.path_id) == (
+        unit,
+        "oh@example.org",
+        jury.path_id,
     )
+    assert experiment.topic_title == "Raadin suositus: Takaisinsoitto"
+    assert AuditEntry.objects.filter(jury=jury, action="action_created").get().payload == {
+        "recommendation": rec.pk,
+        "position": 1,
+        "action": action.pk,
+        "title": "Takaisinsoiton kokeilu",
+        "experiment": experiment.pk,
+        "unit": "Osasto A",
+    }
+    # the experiment names its origin, with a link to the public statement
+    detail = coordinator.get(
+        reverse("experiments:detail", args=[org.slug, jury.path_id, experiment.pk])
+    ).content.decode()
+    assert (
+        "Organisaatioraadista ”Miten vastaanotto toimii paremmin?”: suositus 1, ”Takaisinsoitto”."
+        in detail
+    )
+    assert f'href="{public_url}#rec-{rec.pk}"' in detail
+    # the statement, the public page and the PDF show what is being done and how far it got
     page = coordinator.get(reverse("juries:statement", args=[org.slug, jury.pk])).content.decode()
-    assert "Hyvä." in page
-    assert "Takaisinsoiton kokeilu" in page
-    experiment = rec.actions.get(title="Jonon seuranta").experiment
     assert reverse("experiments:detail", args=[org.slug, jury.path_id, experiment.pk]) in page
+    public = anonymous.get(public_url).content.decode()
+    assert "Mitä tehdään" in public
+    assert "Takaisinsoiton kokeilu" in public and "Osasto A" in public
+    assert '<span class="badge badge--planned">suunniteltu</span>' in public
+    assert "oh@example.org" not in public
+    experiment_start(experiment=experiment)
+    public = anonymous.get(public_url).content.decode()
+    assert '<span class="badge badge--running">käynnissä</span>' in public
+    experiment_report(experiment=experiment, summary="Jonot lyhenivät puoleen.")
+    public = anonymous.get(public_url).content.decode()
+    assert "Mitä siitä tuli: Jonot lyhenivät puoleen." in public
     pdf = coordinator.get(reverse("juries:statement_pdf", args=[org.slug, jury.pk]))
     assert pdf["Content-Type"] == "application/pdf"
-    assert pdf.content[:5] == b"%PDF-"
+    text = _pdf_text(pdf.content)
+    assert "Mitä tehdään" in text
+    assert "Takaisinsoiton kokeilu · Osasto A · raportoitu" in text
+    assert "Mitä siitä tuli: Jonot lyhenivät puoleen." in text
+    public_pdf = anonymous.get(public_url + "?format=pdf")
+    assert "Takaisinsoiton kokeilu · Osasto A · raportoitu" in _pdf_text(public_pdf.content)
 
 
 def test_volunteer_signup_link_adds_pseudonymised_pool_member(client, coordinator):
