@@ -959,7 +959,8 @@ def _vote_levels(request: HttpRequest, recs) -> dict[int, int]:
     is not one of the five levels is left out."""
     levels = {}
     for rec in recs:
-        raw = request.POST.get(f"level-{rec.pk}", "")
+        values = request.POST.getlist(f"level-{rec.pk}")
+        raw = values[0] if len(values) == 1 else ""  # a list where one value belongs: refused
         if raw.isdigit() and int(raw) in Vote.Level.values:
             levels[rec.pk] = int(raw)
     return levels

@@ -28,7 +28,13 @@ def standard_rows(n_a: int = 6, n_b: int = 6) -> list[tuple]:
 
 
 def jury_with_pool(
-    *, organisation=None, panel_size: int = 4, rows=None, max_per_team=None, actor=None
+    *,
+    organisation=None,
+    panel_size: int = 4,
+    rows=None,
+    max_per_team=None,
+    actor=None,
+    header: str | None = None,
 ):
     organisation = organisation or OrganisationFactory()
     UnitFactory(organisation=organisation, code="A", name="Osasto A")
@@ -49,7 +55,10 @@ def jury_with_pool(
         created_by=actor,
     )
     services.pool_import(
-        jury=jury, filename="pool.csv", content=pool_file(rows or standard_rows()), actor=actor
+        jury=jury,
+        filename="pool.csv",
+        content=pool_file(rows or standard_rows(), **({"header": header} if header else {})),
+        actor=actor,
     )
     return jury
 

@@ -14,6 +14,7 @@ from polku.juries.lottery.draw import (
     InsufficientEntropyError,
     build_lottery_file,
     index_from_public_source,
+    slot_panel,
     trace_draw,
     verify,
 )
@@ -22,7 +23,7 @@ from polku.juries.lottery.feasibility import Relaxation, check_feasibility
 from polku.juries.lottery.generator import generate_instance
 from polku.juries.lottery.instance import Instance, Person, Quota, proportional_quotas
 from polku.juries.lottery.replacement import find_replacement
-from polku.juries.lottery.rounding import round_distribution
+from polku.juries.lottery.rounding import round_distribution, round_to_promise
 from polku.juries.lottery.solver import (
     Distribution,
     InfeasibleInstanceError,
@@ -440,3 +441,82 @@ def test_replacement_keeps_quotas() -> None:
     assert (alt.chosen, alt.candidates) == ("b3", ("b3",))
     none = find_replacement(inst, ["a1", "b1"], "b1", alternates=["a2"])
     assert none.chosen is None and none.candidates == ()
+
+
+# --- keeping the promise: the published lottery's smallest probability ---------------------
+
+
+def _uniform(n: int) -> Distribution:
+    """k = 1, n people, each panel {i} with probability 1/n (hand-solved: everyone 1/n)."""
+    ids = [f"p{i:03d}" for i in range(n)]
+    return Distribution(
+        panels=tuple((pid,) for pid in ids),
+        probabilities=tuple(1.0 / n for _ in ids),
+        marginals=dict.fromkeys(ids, 1.0 / n),
+        k=1,
+    )
+
+
+def test_promise_needs_more_slots_when_one_slot_is_worth_over_one_percent_of_p() -> None:
+    # p = 1/30: with 1,000 slots a person gets 33 or 34 (3 % below p for 33) — 1,000 is
+    # skipped, 10,000 gives 333 or 334 slots: 0.0333 ≥ 0.99 · 1/30
+    lot = round_to_promise(_uniform(30))
+    assert lot.m == 10_000
+    assert sorted(set(lot.counts)) == [333, 334]
+    assert lot.min_probability == pytest.approx(0.0333)
+    assert lot.min_probability >= 0.99 * lot.target_min
+    # p = 1/400: 100,000 slots, 250 each — exact
+    lot = round_to_promise(_uniform(400))
+    assert (lot.m, set(lot.counts)) == (100_000, {250})
+    assert lot.max_deviation == pytest.approx(0.0, abs=1e-15)
+    # p = 1/3: 1,000 slots suffice (333 or 334)
+    lot = round_to_promise(_uniform(3))
+    assert (lot.m, sorted(lot.counts)) == (1000, [333, 333, 334])
+
+
+def test_promise_holds_on_a_generated_leximin_lottery() -> None:
+    dist = generated_leximin()
+    lot = round_to_promise(dist)
+    assert lot.min_probability >= 0.99 * dist.min_probability - 1e-12
+    assert abs(sum(lot.marginals.values()) - generated_small().k) < 1e-9
+    assert lot.m in (1000, 10_000)
+
+
+def test_lottery_file_format_2_lists_each_panel_once_with_its_slots() -> None:
+    inst = generated_small()
+    lot = round_to_promise(generated_leximin())
+    data = build_lottery_file(
+        inst, lot.panels, counts=lot.counts, draw_kind="decimal", draw_input="0 7 3 1 9 9"
+    )
+    assert data["format"] == "polku-lottery/2"
+    assert sum(data["counts"]) == lot.m
+    assert len(data["panels"]) == len(set(map(tuple, data["panels"])))
+    assert data["panels"] == sorted(data["panels"])
+    res = verify(data)
+    assert res.ok, res.describe()
+    assert res.m == lot.m
+    assert data["selected_panel"] == slot_panel(data, res.index)
+    assert slot_panel(data, 0) == data["panels"][0]
+    assert slot_panel(data, lot.m - 1) == data["panels"][-1]
+    moved = copy.deepcopy(data)
+    moved["counts"][0] += 1
+    moved["counts"][-1] -= 1
+    assert codes(moved) >= {"commitment_mismatch"}
+    negative = copy.deepcopy(data)
+    negative["counts"][0] = -1
+    assert codes(negative) == {"bad_counts"}
+    assert codes({**copy.deepcopy(data), "counts": "many"}) == {"bad_counts"}
+
+
+def test_statistical_draws_of_format_2_match_its_marginals() -> None:
+    lot = round_to_promise(generated_leximin())
+    data = build_lottery_file(generated_small(), lot.panels, counts=lot.counts)
+    rng = random.Random(54321)
+    n_draws = 10_000
+    counts = dict.fromkeys(lot.marginals, 0)
+    for _ in range(n_draws):
+        for pid in slot_panel(data, rng.randrange(lot.m)):
+            counts[pid] += 1
+    z = 3.2905
+    for pid, p in lot.marginals.items():
+        assert abs(counts[pid] - n_draws * p) <= z * math.sqrt(n_draws * p * (1 - p)) + 1, pid
