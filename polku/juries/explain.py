@@ -178,6 +178,11 @@ def _names(items: Any) -> str:
     return ", ".join(str(i) for i in items) if items else "–"
 
 
+def _reason(value: Any) -> str:
+    """A reason someone wrote, without its own full stop (the sentence adds one)."""
+    return str(value or "").strip().rstrip(".") or "–"
+
+
 def _short_hash(value: Any) -> str:
     return str(value or "")[:12] + "…" if value else "–"
 
@@ -236,7 +241,8 @@ def audit_sentence(action: str, p: Mapping[str, Any], positions: Mapping[int, in
     """One entry of the audit log as a sentence in the active language. ``positions`` maps
     recommendation ids to their numbers (older entries carry only the id)."""
     if action == "jury_created":
-        return _("The jury was set up. %(frame)s.") % {"frame": _frame_text(p)}
+        frame = _frame_text(p)
+        return _("The jury was set up. %(frame)s.") % {"frame": frame[:1].upper() + frame[1:]}
     if action == "jury_updated":
         return _("The frame was changed. Now %(frame)s.") % {"frame": _frame_text(p)}
     if action == "attribute_values_set":
@@ -256,7 +262,7 @@ def audit_sentence(action: str, p: Mapping[str, Any], positions: Mapping[int, in
     if action == "pool_excluded":
         return _("%(p)s was left out of the lottery. Reason: %(reason)s.") % {
             "p": p.get("pseudonym", "–"),
-            "reason": p.get("reason") or "–",
+            "reason": _reason(p.get("reason")),
         }
     if action == "pool_included":
         return _("%(p)s is in the lottery again.") % {"p": p.get("pseudonym", "–")}
@@ -268,7 +274,7 @@ def audit_sentence(action: str, p: Mapping[str, Any], positions: Mapping[int, in
         ]
         return _("The quotas were set: %(quotas)s. Reason: %(reason)s.") % {
             "quotas": _names(quotas) if quotas else _("no quotas"),
-            "reason": p.get("reason") or "–",
+            "reason": _reason(p.get("reason")),
         }
     if action == "run_started":
         return _("Computation %(run)s (%(method)s) was started.") % {
@@ -314,7 +320,7 @@ def audit_sentence(action: str, p: Mapping[str, Any], positions: Mapping[int, in
         }
     if action == "draw_voided":
         return _("The lottery was voided. Reason: %(reason)s. Its fingerprint was %(hash)s.") % {
-            "reason": p.get("reason") or "–",
+            "reason": _reason(p.get("reason")),
             "hash": _short_hash(p.get("commitment")),
         }
     if action == "invited":

@@ -85,9 +85,17 @@ def test_import_pool_set_quotas_preview_commit_enter_dice_see_panel(
     page.get_by_role("link", name="Arvonta").click()
     page.get_by_role("button", name="Laske esikatselu").click()
     expect(page.get_by_text("MAXIMIN-esikatselu laskettu.")).to_be_visible()
+    expect(
+        page.get_by_text("Jokaisella vapaaehtoisella on vähintään 33,3 %:n mahdollisuus").first
+    ).to_be_visible()
+    expect(page.get_by_text("Pienin valintatodennäköisyys").first).to_be_hidden()
+    page.get_by_text("Näytä tarkemmin").first.click()
     expect(page.get_by_text("Pienin valintatodennäköisyys").first).to_be_visible()
     axe_check(page, context="lottery preview")
-    page.get_by_role("button", name="Laske LEXIMIN taustalla").click()
+    page.get_by_role("button", name="Laske lopullinen arvonta").click()
+    expect(
+        page.get_by_text("Jokaisella vapaaehtoisella on vähintään 33,3 %:n mahdollisuus").first
+    ).to_be_visible()
     page.get_by_role("button", name="Julkaise arvonnan tiiviste").click()
     expect(page.get_by_text("Arvonnan tiiviste julkaistu. Arvo nyt julkisesti.")).to_be_visible()
     jury = Jury.objects.get()
@@ -109,7 +117,9 @@ def test_import_pool_set_quotas_preview_commit_enter_dice_see_panel(
     page.screenshot(path="/tmp/polku-jury-panel.png", full_page=True)
 
 
-def test_drawn_juror_accepts_on_phone_and_votes(phone_page, live_server, axe_check):
+def test_drawn_juror_accepts_on_phone_and_votes_on_every_recommendation_without_reloads(
+    phone_page, live_server, axe_check
+):
     from django.core import mail
 
     from polku.juries import services
@@ -117,12 +127,24 @@ def test_drawn_juror_accepts_on_phone_and_votes(phone_page, live_server, axe_che
 
     jury, _draw = drawn_jury()
     services.members_invite(jury=jury, actor=None)
-    services.recommendation_create(
-        jury=jury,
-        title="Yksi yhteinen numero",
-        body="Kaikki puhelut yhteen numeroon.",
-        actor_label="raati",
+    titles = [
+        "Yksi yhteinen numero",
+        "Takaisinsoitto samana päivänä",
+        "Laboratorioajat puhelimessa",
+    ]
+    recs = [
+        services.recommendation_create(
+            jury=jury, title=title, body="Perustelu lyhyesti.", actor_label="raati"
+        )
+        for title in titles
+    ]
+    other = services.member_by_token(
+        token=next(line for line in mail.outbox[1].body.splitlines() if "/jury/m/" in line)
+        .rsplit("/jury/m/", 1)[1]
+        .strip("/")
     )
+    services.member_respond(member=other, accept=True)
+    services.vote_cast(member=other, recommendation=recs[0], level=5)
     link = next(line for line in mail.outbox[0].body.splitlines() if "/jury/m/" in line)
     path = link[link.index("/jury/m/") :]
     page = phone_page
@@ -131,13 +153,28 @@ def test_drawn_juror_accepts_on_phone_and_votes(phone_page, live_server, axe_che
     axe_check(page, context="juror invitation")
     page.get_by_role("button", name="Lähden mukaan").click()
     expect(page.get_by_text("Kiitos! Olet nyt raadin jäsen.")).to_be_visible()
-    page.get_by_label("Kannatan varauksin").check()
-    axe_check(page, context="juror page")
-    page.get_by_role("button", name="Tallenna näkemykseni").click()
-    expect(page.get_by_text("Näkemyksesi tallennettiin.")).to_be_visible()
-    expect(page.get_by_text("Kannatan varauksin: 1", exact=True)).to_be_visible()
-    expect(page.get_by_text("Kannatus 100 % (1 ääni)")).to_be_visible()
-    page.screenshot(path="/tmp/polku-juror-phone.png", full_page=True)
+    expect(page.locator("#vote-progress")).to_have_text(
+        "Olet antanut näkemyksesi 0/3 suositukseen."
+    )
+    # the others' tally is hidden until this juror has voted
+    expect(page.get_by_text("Kannatus", exact=False)).to_have_count(0)
+    page.evaluate("window.notReloaded = true")
+    choices = ["Kannatan varauksin", "Kannatan täysin", "Voin hyväksyä"]
+    for rec, choice in zip(recs, choices, strict=True):
+        card = page.locator(f"#rec-{rec.pk}")
+        card.get_by_label(choice).check()
+        expect(card.get_by_text("✓ Tallennettu.")).to_be_visible()
+    expect(page.locator("#vote-progress")).to_have_text(
+        "Olet antanut näkemyksesi 3/3 suositukseen."
+    )
+    assert page.evaluate("window.notReloaded") is True  # no page load between the votes
+    expect(
+        page.locator(f"#rec-{recs[0].pk}").get_by_text("Kannatus 100 % (2 ääntä)")
+    ).to_be_visible()
+    juror = services.member_by_token(token=path.rsplit("/jury/m/", 1)[1].strip("/"))
+    assert [r.votes.get(member=juror).level for r in recs] == [4, 5, 3]
+    axe_check(page, context="juror votes")
+    page.screenshot(path="/tmp/polku-juror-phone-vote.png", full_page=True)
 
 
 def test_demo_jury_pages_have_no_serious_accessibility_violations(page, live_server, axe_check):

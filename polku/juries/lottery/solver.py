@@ -114,6 +114,9 @@ CONVERGENCE_TOL = 1e-9
 SMOOTH_MIP_GAP = float(os.environ.get("POLKU_LOTTERY_SMOOTH_GAP", "1e-4"))
 #: HiGHS simplex strategy for the master LP (4 = primal: new columns keep the basis feasible).
 SIMPLEX_STRATEGY = int(os.environ.get("POLKU_LOTTERY_SIMPLEX", "4"))
+#: Columns per round from multiplicative-weights covering (0: off), and its step size.
+MWU_COLUMNS = int(os.environ.get("POLKU_LOTTERY_MWU", "0"))
+MWU_ETA = float(os.environ.get("POLKU_LOTTERY_MWU_ETA", "0.5"))
 
 
 class InfeasibleInstanceError(ValueError):
@@ -455,6 +458,8 @@ class _ColumnGeneration:
             if its > max_iterations:
                 break
             w_out = y * self.inv_sizes
+            if MWU_COLUMNS and its > 1 and not obj >= best_bound - CONVERGENCE_TOL:
+                self._mwu_columns(y, obj, MWU_COLUMNS)
             if center is None and its > 1:
                 # exact pricing once at the start of a level: first bound and centre
                 sol = self.model.solve(w_out, rel_gap=SMOOTH_MIP_GAP)
@@ -513,6 +518,30 @@ class _ColumnGeneration:
             self._prune_cols(*cols_now)
         gap = max(0.0, best_bound - obj) if np.isfinite(best_bound) else 0.0
         return LevelReport(level, obj, obj + gap, gap, its, 0, time.perf_counter() - t0)
+
+    def _mwu_columns(self, y: FloatArray, z: float, count: int) -> int:
+        """Diverse columns by multiplicative weights: start from the LP duals, and after each
+        panel found (swap search from the best known panel) lower the weight of the types it
+        covers relative to what they need (``z`` unfixed, ``p_t`` fixed).  Each new panel is
+        then a best response to what the previous ones left uncovered, so together they form
+        a covering mix the LP can use at once, instead of one similar column after another."""
+        need = np.where(self.fixed, self.fixed_value_relaxed, max(z, 1e-9))
+        need = np.maximum(need, 1e-9)
+        base = y + 0.1 * float(y.mean() if len(y) else 0.0)
+        base[~self.selectable] = 0.0
+        cover = np.zeros(self.t)
+        added = 0
+        for _ in range(count):
+            w = base * np.exp(-MWU_ETA * cover / need)
+            w_seat = w * self.inv_sizes
+            start = self.counts[int(np.argmax(self.panel_values(w_seat)))].astype(np.int64)
+            x = self.swap.improve_counts(start, w_seat, self.sizes)
+            cover += x * self.inv_sizes
+            if self._add_panel(x):
+                added += 1
+        if added:
+            self._sync_cols()
+        return added
 
     def _fixed_term(self, y: FloatArray) -> float:
         return float(y[self.fixed] @ self.fixed_value_relaxed[self.fixed])

@@ -196,6 +196,6 @@ def test_unknown_or_old_entries_fall_back_without_errors():
             },
             {},
         ) == (
-            "Raati perustettiin. kysymys: Q; toimeksiantaja: C; toimeksiantajan sitoumus: X; "
+            "Raati perustettiin. Kysymys: Q; toimeksiantaja: C; toimeksiantajan sitoumus: X; "
             "raadin koko: 12; enintään tiimiä kohden: ei rajaa."
         )

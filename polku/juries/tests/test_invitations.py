@@ -259,12 +259,15 @@ def test_panel_page_says_how_the_alternate_differs_and_why(
         assert replacement.replacement["differs"] == []
         assert replacement.pool_member.attributes == member.pool_member.attributes
         assert (
-            f"korvaa henkilön {member.pool_member.pseudonym}: samanlainen kuin korvattu kaikilta tiedoiltaan"
-            in page
+            f"{replacement.pool_member.pseudonym} korvaa henkilön {member.pool_member.pseudonym}: "
+            "samanlainen kuin korvattu kaikilta tiedoiltaan." in page
         )
     else:
         assert replacement.replacement["differs"] == ["vuoro"]
-        assert "eroaa tiedoissa vuoro, koska joukossa ei ollut jäljellä ketään samanlaista" in page
+        assert (
+            f"{replacement.pool_member.pseudonym} korvaa henkilön {member.pool_member.pseudonym}: "
+            "eroaa tiedoissa vuoro, koska joukossa ei ollut jäljellä ketään samanlaista." in page
+        )
     entry = AuditEntry.objects.get(jury=jury, action="replacement")
     assert entry.payload["alike"] == replacement.replacement["alike"]
     assert draw.pk == replacement.draw_id
