@@ -29,7 +29,8 @@ if os.environ.get("STATIC_ROOT"):  # as in production (make bench-live collects 
 STATIC_ROOT.mkdir(exist_ok=True)
 
 # The task worker beside `make run` prints every email it sends (console mailer) in the
-# terminal; its routine "task RUNNING/SUCCESSFUL" lines are left out, failures are shown.
+# terminal; its routine "task RUNNING/SUCCESSFUL" lines and the scheduler's "scheduled job …:
+# enqueued" lines are left out (they would bury the emails), failures are shown.
 LOGGING = {
     **LOGGING,
     "handlers": {
@@ -40,5 +41,6 @@ LOGGING = {
         **LOGGING["loggers"],
         "django.tasks": {"handlers": ["warnings"], "level": "INFO", "propagate": False},
         "django_tasks_db": {"handlers": ["warnings"], "level": "INFO", "propagate": False},
+        "polku.scheduler": {"handlers": ["warnings"], "level": "INFO", "propagate": False},
     },
 }

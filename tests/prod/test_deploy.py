@@ -43,7 +43,8 @@ def test_systemd_units_verify_and_run_the_installed_commands(site, tmp_path):
     assert done.returncode == 0
     assert exec_start("polku-web@.service", venv=site.venv, instance="8001") == [
         f"{site.venv}/bin/uvicorn", "config.asgi:application", "--host", "127.0.0.1",
-        "--port", "8001", "--ws", "websockets-sansio", "--lifespan", "off", "--no-access-log",
+        "--port", "8001", "--ws", "websockets-sansio", "--ws-per-message-deflate", "false",
+        "--lifespan", "off", "--no-access-log",
         "--timeout-graceful-shutdown", "3",
     ]  # fmt: skip
 
