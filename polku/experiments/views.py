@@ -15,7 +15,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from polku.core.params import int_param
-from polku.core.tenancy import organisation_view
+from polku.core.tenancy import OrganisationRequest, organisation_view
 from polku.experiments import selectors, services
 from polku.experiments.forms import (
     AdoptForm,
@@ -32,19 +32,19 @@ from polku.organisations.rules import has_perm, sees_whole_organisation
 from polku.paths.selectors import path_get
 
 
-def _path(request: HttpRequest, path_pk: int):
-    return path_get(membership=request.membership, pk=path_pk)  # type: ignore[attr-defined]
+def _path(request: OrganisationRequest, path_pk: int):
+    return path_get(membership=request.membership, pk=path_pk)
 
 
-def _detail_url(request: HttpRequest, experiment: Experiment) -> str:
+def _detail_url(request: OrganisationRequest, experiment: Experiment) -> str:
     return reverse(
         "experiments:detail",
-        args=[request.organisation.slug, experiment.path_id, experiment.pk],  # type: ignore[attr-defined]
+        args=[request.organisation.slug, experiment.path_id, experiment.pk],
     )
 
 
-def _require_edit(request: HttpRequest, experiment: Experiment) -> None:
-    if not selectors.can_edit_experiment(request.membership, experiment):  # type: ignore[attr-defined]
+def _require_edit(request: OrganisationRequest, experiment: Experiment) -> None:
+    if not selectors.can_edit_experiment(request.membership, experiment):
         raise PermissionDenied
 
 
@@ -52,8 +52,8 @@ def _int(value: str | None) -> int | None:
     return int_param(value)
 
 
-def _units_for(request: HttpRequest, path):
-    membership = request.membership  # type: ignore[attr-defined]
+def _units_for(request: OrganisationRequest, path):
+    membership = request.membership
     units = path.units.order_by("name")
     if not sees_whole_organisation(membership):
         units = units.filter(pk=membership.unit_id)
@@ -64,9 +64,9 @@ def _units_for(request: HttpRequest, path):
 
 
 @organisation_view("experiment.view")
-def board(request: HttpRequest, path_pk: int) -> HttpResponse:
+def board(request: OrganisationRequest, path_pk: int) -> HttpResponse:
     path = _path(request, path_pk)
-    membership = request.membership  # type: ignore[attr-defined]
+    membership = request.membership
     status = request.GET.get("status", "")
     if status not in Experiment.Status.values:
         status = ""
@@ -145,9 +145,9 @@ def _chart(series) -> dict | None:
 
 
 @organisation_view("experiment.view")
-def detail(request: HttpRequest, path_pk: int, pk: int) -> HttpResponse:
+def detail(request: OrganisationRequest, path_pk: int, pk: int) -> HttpResponse:
     path = _path(request, path_pk)
-    membership = request.membership  # type: ignore[attr-defined]
+    membership = request.membership
     experiment = selectors.experiment_get(path=path, pk=pk)
     series = selectors.experiment_series(experiment=experiment)
     for s in series:
@@ -188,7 +188,9 @@ def detail(request: HttpRequest, path_pk: int, pk: int) -> HttpResponse:
 
 
 @organisation_view("experiment.edit")
-def experiment_edit(request: HttpRequest, path_pk: int, pk: int | None = None) -> HttpResponse:
+def experiment_edit(
+    request: OrganisationRequest, path_pk: int, pk: int | None = None
+) -> HttpResponse:
     path = _path(request, path_pk)
     experiment = selectors.experiment_get(path=path, pk=pk) if pk else None
     if experiment is not None:
@@ -200,15 +202,15 @@ def experiment_edit(request: HttpRequest, path_pk: int, pk: int | None = None) -
         initial["unit"] = experiment.unit
         for m in experiment.measures.all():
             initial[f"target_{m.measure_type_id}"] = m.target.normalize()
-    elif request.membership.unit_id:  # type: ignore[attr-defined]
-        initial["unit"] = request.membership.unit  # type: ignore[attr-defined]
+    elif request.membership.unit_id:
+        initial["unit"] = request.membership.unit
     form = ExperimentForm(
         request.POST or None,
         units=_units_for(request, path),
         measure_types=measure_types,
         initial=initial,
     )
-    if not sees_whole_organisation(request.membership):  # type: ignore[attr-defined]
+    if not sees_whole_organisation(request.membership):
         form.fields["unit"].required = True  # so that they can keep editing it
     if request.method == "POST" and form.is_valid():
         try:
@@ -217,13 +219,13 @@ def experiment_edit(request: HttpRequest, path_pk: int, pk: int | None = None) -
                     path=path,
                     unit=form.cleaned_data["unit"],
                     targets=form.targets(),
-                    created_by=request.user,  # type: ignore[arg-type]
+                    created_by=request.user,
                     **form.plan(),
                 )
             else:
                 services.experiment_update(
                     experiment=experiment,
-                    actor=request.user,  # type: ignore[arg-type]
+                    actor=request.user,
                     unit=form.cleaned_data["unit"],
                     targets=form.targets(),
                     **form.plan(),
@@ -243,14 +245,14 @@ def experiment_edit(request: HttpRequest, path_pk: int, pk: int | None = None) -
             "topics": selectors.topic_suggestions(path=path),
             "what_works": selectors.what_works(path=path),
             "no_measures": not measure_types,
-            "can_manage": has_perm(request.membership, "experiment.manage"),  # type: ignore[attr-defined]
+            "can_manage": has_perm(request.membership, "experiment.manage"),
         },
     )
 
 
 @require_POST
 @organisation_view("experiment.edit")
-def experiment_action(request: HttpRequest, path_pk: int, pk: int) -> HttpResponse:
+def experiment_action(request: OrganisationRequest, path_pk: int, pk: int) -> HttpResponse:
     path = _path(request, path_pk)
     experiment = selectors.experiment_get(path=path, pk=pk)
     _require_edit(request, experiment)
@@ -258,12 +260,12 @@ def experiment_action(request: HttpRequest, path_pk: int, pk: int) -> HttpRespon
     user = request.user
     try:
         if action == "start":
-            services.experiment_start(experiment=experiment, actor=user)  # type: ignore[arg-type]
+            services.experiment_start(experiment=experiment, actor=user)
             messages.success(request, _("The experiment is running."))
         elif action == "report":
             form = ReportForm(request.POST)
             summary = form.cleaned_data["summary"] if form.is_valid() else ""
-            services.experiment_report(experiment=experiment, summary=summary, actor=user)  # type: ignore[arg-type]
+            services.experiment_report(experiment=experiment, summary=summary, actor=user)
             messages.success(request, _("Results reported."))
         elif action == "add_member":
             form = MemberForm(request.POST)
@@ -279,7 +281,7 @@ def experiment_action(request: HttpRequest, path_pk: int, pk: int) -> HttpRespon
             services.experiment_member_remove(member=member)
             messages.success(request, _("Team member removed."))
         elif action in ("send_link", "revoke_link"):
-            if not has_perm(request.membership, "experiment.manage"):  # type: ignore[attr-defined]
+            if not has_perm(request.membership, "experiment.manage"):
                 raise PermissionDenied
             if action == "send_link":
                 services.checkin_link_send_now(experiment=experiment)
@@ -302,13 +304,13 @@ def experiment_action(request: HttpRequest, path_pk: int, pk: int) -> HttpRespon
 
 
 @organisation_view("experiment.edit")
-def decide(request: HttpRequest, path_pk: int, pk: int) -> HttpResponse:
+def decide(request: OrganisationRequest, path_pk: int, pk: int) -> HttpResponse:
     path = _path(request, path_pk)
     experiment = selectors.experiment_get(path=path, pk=pk)
     _require_edit(request, experiment)
     units = path.units.exclude(pk=experiment.unit_id).order_by("name")
     form = DecideForm(request.POST or None, units=units)
-    can_scale = has_perm(request.membership, "experiment.manage")  # type: ignore[attr-defined]
+    can_scale = has_perm(request.membership, "experiment.manage")
     if not can_scale:
         # Copying into other units is the coordinator's call; a unit team decides its own.
         del form.fields["scale_to_units"]
@@ -320,7 +322,7 @@ def decide(request: HttpRequest, path_pk: int, pk: int) -> HttpResponse:
                 experiment=experiment,
                 decision=data["decision"],
                 note=data["note"],
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 next_round_first_step_on=data["next_round_first_step_on"],
                 scale_to_units=data["scale_to_units"] if data["decision"] == "scale" else (),
             )
@@ -341,7 +343,7 @@ def decide(request: HttpRequest, path_pk: int, pk: int) -> HttpResponse:
 
 
 @organisation_view("experiment.edit")
-def checkin_app(request: HttpRequest, path_pk: int, pk: int) -> HttpResponse:
+def checkin_app(request: OrganisationRequest, path_pk: int, pk: int) -> HttpResponse:
     """A logged-in team member records a check-in for the current period."""
     path = _path(request, path_pk)
     experiment = selectors.experiment_get(path=path, pk=pk)
@@ -358,7 +360,7 @@ def checkin_app(request: HttpRequest, path_pk: int, pk: int) -> HttpResponse:
                 slot=slot,
                 values=form.values(),
                 source=CheckIn.Source.APP,
-                submitted_by=request.user,  # type: ignore[arg-type]
+                submitted_by=request.user,
                 **form.data_for_service(),
             )
         except ValidationError as exc:
@@ -459,9 +461,9 @@ def checkin_link(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @organisation_view("experiment.adopt")
-def adopt(request: HttpRequest, path_pk: int, pk: int) -> HttpResponse:
+def adopt(request: OrganisationRequest, path_pk: int, pk: int) -> HttpResponse:
     path = _path(request, path_pk)
-    membership = request.membership  # type: ignore[attr-defined]
+    membership = request.membership
     original = selectors.experiment_get(path=path, pk=pk)
     units = selectors.adoptable_units(membership=membership, path=path, experiment=original)
     interest = selectors.adoption_interest(experiment=original)
@@ -480,7 +482,7 @@ def adopt(request: HttpRequest, path_pk: int, pk: int) -> HttpResponse:
         try:
             copy = services.experiment_adopt(
                 original=original,
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 **form.cleaned_data,
             )
         except ValidationError as exc:
@@ -509,7 +511,7 @@ def adopt(request: HttpRequest, path_pk: int, pk: int) -> HttpResponse:
 
 
 @organisation_view("experiment.view")
-def library(request: HttpRequest, path_pk: int) -> HttpResponse:
+def library(request: OrganisationRequest, path_pk: int) -> HttpResponse:
     path = _path(request, path_pk)
     topic = request.GET.get("topic", "")[:200]
     unit_id = _int(request.GET.get("unit"))
@@ -533,7 +535,7 @@ def library(request: HttpRequest, path_pk: int) -> HttpResponse:
 
 
 @organisation_view("experiment.view")
-def results(request: HttpRequest, path_pk: int) -> HttpResponse:
+def results(request: OrganisationRequest, path_pk: int) -> HttpResponse:
     path = _path(request, path_pk)
     learnings = list(selectors.shareable_learnings(path=path).exclude(what_helped="")[:40])
     return render(
@@ -550,9 +552,9 @@ def results(request: HttpRequest, path_pk: int) -> HttpResponse:
 
 
 @organisation_view("experiment.view")
-def measure_types(request: HttpRequest, path_pk: int) -> HttpResponse:
+def measure_types(request: OrganisationRequest, path_pk: int) -> HttpResponse:
     path = _path(request, path_pk)
-    can_manage = has_perm(request.membership, "experiment.manage")  # type: ignore[attr-defined]
+    can_manage = has_perm(request.membership, "experiment.manage")
     form = MeasureTypeForm(request.POST or None)
     if request.method == "POST":
         if not can_manage:
@@ -564,7 +566,7 @@ def measure_types(request: HttpRequest, path_pk: int) -> HttpResponse:
                 form.add_error(None, exc)
             else:
                 messages.success(request, _("Measure added."))
-                return redirect("experiments:measure_types", request.organisation.slug, path.pk)  # type: ignore[attr-defined]
+                return redirect("experiments:measure_types", request.organisation.slug, path.pk)
     return render(
         request,
         "experiments/measure_types.html",

@@ -12,7 +12,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from polku.core import net, ratelimit
-from polku.core.tenancy import organisation_view
+from polku.core.tenancy import OrganisationRequest, organisation_view
 from polku.juries import lottery_adapter as lottery
 from polku.juries import selectors, services
 from polku.juries.explain import (
@@ -55,19 +55,19 @@ class _SafeWriter:
         self._writer.writerow([neutralise_cell(cell) for cell in row])
 
 
-def _jury(request: HttpRequest, pk: int) -> Jury:
-    return selectors.jury_get(membership=request.membership, pk=pk)  # type: ignore[attr-defined]
+def _jury(request: OrganisationRequest, pk: int) -> Jury:
+    return selectors.jury_get(membership=request.membership, pk=pk)
 
 
-def _url(request: HttpRequest, name: str, jury: Jury, *args) -> str:
-    return reverse(f"juries:{name}", args=[request.organisation.slug, jury.pk, *args])  # type: ignore[attr-defined]
+def _url(request: OrganisationRequest, name: str, jury: Jury, *args) -> str:
+    return reverse(f"juries:{name}", args=[request.organisation.slug, jury.pk, *args])
 
 
-def _ctx(request: HttpRequest, jury: Jury, tab: str, **extra) -> dict:
+def _ctx(request: OrganisationRequest, jury: Jury, tab: str, **extra) -> dict:
     return {
         "jury": jury,
         "tab": tab,
-        "can_manage": has_perm(request.membership, "jury.manage"),  # type: ignore[attr-defined]
+        "can_manage": has_perm(request.membership, "jury.manage"),
         **extra,
     }
 
@@ -84,8 +84,8 @@ def _error_list(exc: ValidationError) -> list[str]:
 
 # -- frame ----------------------------------------------------------------------------------
 @organisation_view("jury.view")
-def jury_list(request: HttpRequest) -> HttpResponse:
-    membership = request.membership  # type: ignore[attr-defined]
+def jury_list(request: OrganisationRequest) -> HttpResponse:
+    membership = request.membership
     return render(
         request,
         "juries/jury_list.html",
@@ -98,16 +98,16 @@ def jury_list(request: HttpRequest) -> HttpResponse:
 
 
 @organisation_view("jury.manage")
-def jury_create(request: HttpRequest) -> HttpResponse:
+def jury_create(request: OrganisationRequest) -> HttpResponse:
     try:
         path_pk = int(request.GET.get("path") or request.POST.get("path") or 0)
     except ValueError:
         raise Http404
-    path = path_get(membership=request.membership, pk=path_pk)  # type: ignore[attr-defined]
+    path = path_get(membership=request.membership, pk=path_pk)
     form = JuryForm(request.POST or None, path=path)
     if request.method == "POST" and form.is_valid():
         try:
-            jury = services.jury_create(path=path, created_by=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+            jury = services.jury_create(path=path, created_by=request.user, **form.cleaned_data)
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
@@ -117,7 +117,7 @@ def jury_create(request: HttpRequest) -> HttpResponse:
 
 
 @organisation_view("jury.manage")
-def jury_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def jury_edit(request: OrganisationRequest, pk: int) -> HttpResponse:
     jury = _jury(request, pk)
     initial = {
         "question": jury.question,
@@ -133,7 +133,7 @@ def jury_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = JuryForm(request.POST or None, path=jury.path, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            services.jury_update(jury=jury, actor=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+            services.jury_update(jury=jury, actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
@@ -143,7 +143,7 @@ def jury_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @organisation_view("jury.view")
-def jury_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def jury_detail(request: OrganisationRequest, pk: int) -> HttpResponse:
     jury = _jury(request, pk)
     draw = selectors.draw_current(jury=jury)
     members = selectors.panel_members(jury=jury, draw=draw)
@@ -187,7 +187,7 @@ def jury_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 # -- pool -----------------------------------------------------------------------------------
 @organisation_view("jury.manage")
-def pool(request: HttpRequest, pk: int) -> HttpResponse:
+def pool(request: OrganisationRequest, pk: int) -> HttpResponse:
     jury = _jury(request, pk)
     import_form = PoolImportForm()
     values_form = AttributeValuesForm(
@@ -209,7 +209,7 @@ def pool(request: HttpRequest, pk: int) -> HttpResponse:
                         jury=jury,
                         filename=upload.name,
                         content=upload.read(services.MAX_IMPORT_BYTES + 1),
-                        actor=request.user,  # type: ignore[arg-type]
+                        actor=request.user,
                     )
                 except ValidationError as exc:
                     import_errors = _error_list(exc)
@@ -225,7 +225,7 @@ def pool(request: HttpRequest, pk: int) -> HttpResponse:
                     services.jury_attribute_values_set(
                         jury=jury,
                         text=values_form.cleaned_data["text"],
-                        actor=request.user,  # type: ignore[arg-type]
+                        actor=request.user,
                     )
                 except ValidationError as exc:
                     values_form.add_error("text", exc)
@@ -235,15 +235,15 @@ def pool(request: HttpRequest, pk: int) -> HttpResponse:
         elif action in ("signup_open", "signup_close"):
             try:
                 if action == "signup_open":
-                    services.signup_open(jury=jury, actor=request.user)  # type: ignore[arg-type]
+                    services.signup_open(jury=jury, actor=request.user)
                 else:
-                    services.signup_close(jury=jury, actor=request.user)  # type: ignore[arg-type]
+                    services.signup_close(jury=jury, actor=request.user)
             except ValidationError as exc:
                 messages.error(request, " ".join(exc.messages))
             return redirect(_url(request, "pool", jury))
         elif action == "erase":
             try:
-                count = services.pool_contacts_erase(jury=jury, actor=request.user)  # type: ignore[arg-type]
+                count = services.pool_contacts_erase(jury=jury, actor=request.user)
             except ValidationError as exc:
                 messages.error(request, " ".join(exc.messages))
             else:
@@ -262,7 +262,7 @@ def pool(request: HttpRequest, pk: int) -> HttpResponse:
                         member=member,
                         excluded=form.cleaned_data["excluded"],
                         reason=form.cleaned_data["reason"],
-                        actor=request.user,  # type: ignore[arg-type]
+                        actor=request.user,
                     )
                 except ValidationError as exc:
                     messages.error(request, " ".join(exc.messages))
@@ -316,7 +316,7 @@ def _float_or_none(value: str | None) -> float | None:
 
 
 @organisation_view("jury.manage")
-def quotas(request: HttpRequest, pk: int) -> HttpResponse:
+def quotas(request: OrganisationRequest, pk: int) -> HttpResponse:
     jury = _jury(request, pk)
     summary = selectors.pool_summary(jury=jury)
     existing = {(q.attribute, q.value): q for q in jury.quotas.all()}
@@ -372,7 +372,7 @@ def quotas(request: HttpRequest, pk: int) -> HttpResponse:
                     jury=jury,
                     quotas=new_quotas,
                     reason=request.POST.get("reason", ""),
-                    actor=request.user,  # type: ignore[arg-type]
+                    actor=request.user,
                 )
             except services.QuotasInfeasible as exc:
                 refused = exc.report
@@ -422,7 +422,7 @@ def quotas(request: HttpRequest, pk: int) -> HttpResponse:
 
 # -- lottery --------------------------------------------------------------------------------
 @organisation_view("jury.view")
-def lottery_page(request: HttpRequest, pk: int) -> HttpResponse:
+def lottery_page(request: OrganisationRequest, pk: int) -> HttpResponse:
     jury = _jury(request, pk)
     draw = selectors.draw_current(jury=jury)
     preview = selectors.run_latest(jury=jury, method=LotteryRun.Method.MAXIMIN)
@@ -466,12 +466,12 @@ def lottery_page(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @organisation_view("jury.manage")
-def lottery_action(request: HttpRequest, pk: int) -> HttpResponse:
+def lottery_action(request: OrganisationRequest, pk: int) -> HttpResponse:
     jury = _jury(request, pk)
     action = request.POST.get("action")
     try:
         if action == "preview":
-            run = services.run_preview(jury=jury, actor=request.user)  # type: ignore[arg-type]
+            run = services.run_preview(jury=jury, actor=request.user)
             if run.status == LotteryRun.Status.FAILED:
                 messages.error(
                     request, _("The computation failed: %(error)s") % {"error": run.error}
@@ -479,7 +479,7 @@ def lottery_action(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 messages.success(request, _("MAXIMIN preview computed."))
         elif action == "leximin":
-            services.run_leximin_start(jury=jury, actor=request.user)  # type: ignore[arg-type]
+            services.run_leximin_start(jury=jury, actor=request.user)
             messages.success(
                 request, _("LEXIMIN computation started. This page updates when it is ready.")
             )
@@ -487,7 +487,7 @@ def lottery_action(request: HttpRequest, pk: int) -> HttpResponse:
             run = jury.runs.filter(pk=_int_param(request.POST.get("run"))).first()
             if run is None:
                 raise ValidationError(_("Compute the LEXIMIN lottery first."))
-            services.draw_commit(jury=jury, run=run, actor=request.user)  # type: ignore[arg-type]
+            services.draw_commit(jury=jury, run=run, actor=request.user)
             messages.success(request, _("Commitment published. Now draw in public."))
         elif action == "draw":
             draw = services.draw_active(jury=jury)
@@ -500,14 +500,14 @@ def lottery_action(request: HttpRequest, pk: int) -> HttpResponse:
                 draw=draw,
                 kind=form.cleaned_data["kind"],
                 digits=form.cleaned_data["digits"],
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
             )
             messages.success(request, _("The panel has been drawn."))
         elif action == "void":
             draw = services.draw_active(jury=jury)
             if draw is None:
                 raise ValidationError(_("There is no lottery to void."))
-            services.draw_void(draw=draw, reason=request.POST.get("reason", ""), actor=request.user)  # type: ignore[arg-type]
+            services.draw_void(draw=draw, reason=request.POST.get("reason", ""), actor=request.user)
             messages.success(
                 request, _("The lottery was voided and the reason logged. Commit a new one.")
             )
@@ -520,7 +520,7 @@ def lottery_action(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @organisation_view("jury.view")
-def run_status(request: HttpRequest, pk: int, run_pk: int) -> HttpResponse:
+def run_status(request: OrganisationRequest, pk: int, run_pk: int) -> HttpResponse:
     jury = _jury(request, pk)
     run = jury.runs.filter(pk=run_pk).first()
     if run is None:
@@ -532,7 +532,7 @@ def run_status(request: HttpRequest, pk: int, run_pk: int) -> HttpResponse:
 
 
 @organisation_view("jury.view")
-def lottery_download(request: HttpRequest, pk: int, draw_pk: int) -> HttpResponse:
+def lottery_download(request: OrganisationRequest, pk: int, draw_pk: int) -> HttpResponse:
     jury = _jury(request, pk)
     draw = jury.draws.filter(pk=draw_pk).first()
     if draw is None:
@@ -548,7 +548,7 @@ def lottery_download(request: HttpRequest, pk: int, draw_pk: int) -> HttpRespons
 
 # -- fairness -------------------------------------------------------------------------------
 @organisation_view("jury.view")
-def fairness(request: HttpRequest, pk: int) -> HttpResponse:
+def fairness(request: OrganisationRequest, pk: int) -> HttpResponse:
     jury = _jury(request, pk)
     draw = selectors.draw_current(jury=jury)
     run = selectors.run_latest(jury=jury, method=LotteryRun.Method.LEXIMIN) or selectors.run_latest(
@@ -561,7 +561,7 @@ def fairness(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @organisation_view("jury.view")
-def fairness_csv(request: HttpRequest, pk: int) -> HttpResponse:
+def fairness_csv(request: OrganisationRequest, pk: int) -> HttpResponse:
     jury = _jury(request, pk)
     draw = selectors.draw_current(jury=jury)
     run = selectors.run_latest(jury=jury, method=LotteryRun.Method.LEXIMIN) or selectors.run_latest(
@@ -634,7 +634,7 @@ PANEL_ACTIONS = {
 
 
 @organisation_view("jury.manage")
-def panel(request: HttpRequest, pk: int) -> HttpResponse:
+def panel(request: OrganisationRequest, pk: int) -> HttpResponse:
     jury = _jury(request, pk)
     draw = selectors.draw_current(jury=jury)
     new_link: tuple[JuryMember, str] | None = None
@@ -649,7 +649,7 @@ def panel(request: HttpRequest, pk: int) -> HttpResponse:
         )
         try:
             if action == "invite":
-                count = services.members_invite(jury=jury, actor=request.user)  # type: ignore[arg-type]
+                count = services.members_invite(jury=jury, actor=request.user)
                 messages.success(
                     request,
                     ngettext("%(n)d invitation sent.", "%(n)d invitations sent.", count)
@@ -661,10 +661,10 @@ def panel(request: HttpRequest, pk: int) -> HttpResponse:
                 # the link is shown once in this response, never stored or put in a message
                 new_link = (
                     member,
-                    services.member_link_create(member=member, actor=request.user),  # type: ignore[arg-type]
+                    services.member_link_create(member=member, actor=request.user),
                 )
             else:
-                PANEL_ACTIONS[action](member=member, actor=request.user)  # type: ignore[arg-type]
+                PANEL_ACTIONS[action](member=member, actor=request.user)
                 messages.success(request, panel_done_text(action, member.pool_member.pseudonym))
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
@@ -695,7 +695,7 @@ def panel(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @organisation_view("jury.view")
-def audit(request: HttpRequest, pk: int) -> HttpResponse:
+def audit(request: OrganisationRequest, pk: int) -> HttpResponse:
     jury = _jury(request, pk)
     ok, bad_seq = services.audit_verify(jury=jury)
     return render(
@@ -717,14 +717,14 @@ def audit(request: HttpRequest, pk: int) -> HttpResponse:
 
 # -- recommendations ------------------------------------------------------------------------
 @organisation_view("jury.view")
-def recommendations(request: HttpRequest, pk: int) -> HttpResponse:
+def recommendations(request: OrganisationRequest, pk: int) -> HttpResponse:
     jury = _jury(request, pk)
     form = RecommendationForm(request.POST or None)
     if request.method == "POST":
-        if not has_perm(request.membership, "jury.manage"):  # type: ignore[attr-defined]
+        if not has_perm(request.membership, "jury.manage"):
             raise Http404
         if request.POST.get("action") == "reveal":
-            services.tallies_reveal(jury=jury, actor=request.user)  # type: ignore[arg-type]
+            services.tallies_reveal(jury=jury, actor=request.user)
             messages.success(request, _("The jurors now see the tallies."))
             return redirect(_url(request, "recommendations", jury))
         if form.is_valid():
@@ -733,7 +733,7 @@ def recommendations(request: HttpRequest, pk: int) -> HttpResponse:
                     jury=jury,
                     title=form.cleaned_data["title"],
                     body=form.cleaned_data["body"],
-                    actor_label=services._actor(request.user),  # type: ignore[arg-type]
+                    actor_label=services._actor(request.user),
                 )
             except ValidationError as exc:
                 form.add_error(None, exc)
@@ -790,7 +790,7 @@ def _edit_recommendation(
 
 
 @organisation_view("jury.manage")
-def recommendation_edit(request: HttpRequest, pk: int, rec_pk: int) -> HttpResponse:
+def recommendation_edit(request: OrganisationRequest, pk: int, rec_pk: int) -> HttpResponse:
     jury = _jury(request, pk)
     rec = jury.recommendations.filter(pk=rec_pk).first()
     if rec is None:
@@ -798,7 +798,7 @@ def recommendation_edit(request: HttpRequest, pk: int, rec_pk: int) -> HttpRespo
     return _edit_recommendation(
         request,
         rec,
-        services._actor(request.user),  # type: ignore[arg-type]
+        services._actor(request.user),
         "juries/recommendation_edit.html",
         _ctx(request, jury, "recommendations"),
         _url(request, "recommendations", jury),
@@ -807,17 +807,17 @@ def recommendation_edit(request: HttpRequest, pk: int, rec_pk: int) -> HttpRespo
 
 # -- statement and response -------------------------------------------------------------------
 @organisation_view("jury.view")
-def statement(request: HttpRequest, pk: int) -> HttpResponse:
+def statement(request: OrganisationRequest, pk: int) -> HttpResponse:
     jury = _jury(request, pk)
     form = StatementForm(request.POST or None, initial={"intro": jury.statement_intro})
     if request.method == "POST":
-        if not has_perm(request.membership, "jury.manage"):  # type: ignore[attr-defined]
+        if not has_perm(request.membership, "jury.manage"):
             raise Http404
         if form.is_valid():
             try:
                 services.statement_publish(
                     jury=jury, intro=form.cleaned_data["intro"], actor=request.user
-                )  # type: ignore[arg-type]
+                )
             except ValidationError as exc:
                 form.add_error(None, exc)
             else:
@@ -863,7 +863,7 @@ def _statement_pdf_response(request: HttpRequest, jury: Jury) -> HttpResponse:
 
 
 @organisation_view("jury.view")
-def statement_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+def statement_pdf(request: OrganisationRequest, pk: int) -> HttpResponse:
     jury = _jury(request, pk)
     if jury.statement_published_at is None:
         raise Http404
@@ -871,7 +871,7 @@ def statement_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @organisation_view("jury.manage")
-def response_edit(request: HttpRequest, pk: int, rec_pk: int) -> HttpResponse:
+def response_edit(request: OrganisationRequest, pk: int, rec_pk: int) -> HttpResponse:
     jury = _jury(request, pk)
     rec = jury.recommendations.filter(pk=rec_pk).first()
     if rec is None:
@@ -893,7 +893,7 @@ def response_edit(request: HttpRequest, pk: int, rec_pk: int) -> HttpResponse:
                 try:
                     services.action_create(
                         recommendation=rec, actor=request.user, **action_form.cleaned_data
-                    )  # type: ignore[arg-type]
+                    )
                 except ValidationError as exc:
                     action_form.add_error(None, exc)
                 else:
@@ -908,7 +908,7 @@ def response_edit(request: HttpRequest, pk: int, rec_pk: int) -> HttpResponse:
                 try:
                     services.response_save(
                         recommendation=rec, actor=request.user, **form.cleaned_data
-                    )  # type: ignore[arg-type]
+                    )
                 except ValidationError as exc:
                     form.add_error(None, exc)
                 else:

@@ -32,7 +32,7 @@ from django.views.decorators.http import require_POST
 
 from polku.activities.registry import Rejected, registry
 from polku.core import net, ratelimit
-from polku.core.tenancy import organisation_view
+from polku.core.tenancy import OrganisationRequest, organisation_view
 from polku.grouping.services import grouping_enabled
 from polku.live import engine, identity, meeting, phone_http, selectors, services
 from polku.live.engine import closing, frames
@@ -282,8 +282,8 @@ async def send(request: HttpRequest, code: str) -> HttpResponseBase:
 
 
 # -- facilitators ----------------------------------------------------------------------------
-def _staff_day(request: HttpRequest, path_pk: int, day_pk: int) -> WorkshopDay:
-    path = path_get(membership=request.membership, pk=path_pk)  # type: ignore[attr-defined]
+def _staff_day(request: OrganisationRequest, path_pk: int, day_pk: int) -> WorkshopDay:
+    path = path_get(membership=request.membership, pk=path_pk)
     from django.http import Http404
 
     day = path.workshop_days.filter(pk=day_pk).first()
@@ -304,7 +304,7 @@ def _join_url(request: HttpRequest, day: WorkshopDay) -> str:
 
 
 @organisation_view("workshop.run")
-def console(request: HttpRequest, path_pk: int, day_pk: int) -> HttpResponse:
+def console(request: OrganisationRequest, path_pk: int, day_pk: int) -> HttpResponse:
     day = _staff_day(request, path_pk, day_pk)
     slots = list(day.agenda_slots.all())
     for slot in slots:
@@ -322,7 +322,7 @@ def console(request: HttpRequest, path_pk: int, day_pk: int) -> HttpResponse:
             "key": identity.staff_key(day_id=day.pk, role="console", user_id=request.user.pk),
             "screen_url": reverse(
                 "live:screen",
-                args=[request.organisation.slug, path_pk, day_pk],  # type: ignore[attr-defined]
+                args=[request.organisation.slug, path_pk, day_pk],
             ),
             "join_url": _join_url(request, day),
         },
@@ -330,7 +330,7 @@ def console(request: HttpRequest, path_pk: int, day_pk: int) -> HttpResponse:
 
 
 @organisation_view("workshop.run")
-def screen(request: HttpRequest, path_pk: int, day_pk: int) -> HttpResponse:
+def screen(request: OrganisationRequest, path_pk: int, day_pk: int) -> HttpResponse:
     day = _staff_day(request, path_pk, day_pk)
     join_url = _join_url(request, day)
     return render(
@@ -349,10 +349,10 @@ def screen(request: HttpRequest, path_pk: int, day_pk: int) -> HttpResponse:
 
 @organisation_view("workshop.run")
 @require_POST
-def day_status(request: HttpRequest, path_pk: int, day_pk: int) -> HttpResponse:
+def day_status(request: OrganisationRequest, path_pk: int, day_pk: int) -> HttpResponse:
     day = _staff_day(request, path_pk, day_pk)
     status = request.POST.get("status", "")
-    org = request.organisation.slug  # type: ignore[attr-defined]
+    org = request.organisation.slug
     if status == WorkshopDay.Status.CLOSED:  # ending the day asks first
         return redirect("live:day_end", org, path_pk, day_pk)
     try:
@@ -366,13 +366,13 @@ def day_status(request: HttpRequest, path_pk: int, day_pk: int) -> HttpResponse:
 
 
 @organisation_view("workshop.run")
-def day_end(request: HttpRequest, path_pk: int, day_pk: int) -> HttpResponse:
+def day_end(request: OrganisationRequest, path_pk: int, day_pk: int) -> HttpResponse:
     """The "End the workshop" page lists what is still open; confirming closes and saves all of it,
     then the summary is made (the ``day_closed`` steps) and the facilitator reviews it."""
     day = _staff_day(request, path_pk, day_pk)
-    org = request.organisation.slug  # type: ignore[attr-defined]
+    org = request.organisation.slug
     if request.method == "POST":
-        outcomes = workshop_day_close(workshop_day=day, user=request.user)  # type: ignore[arg-type]
+        outcomes = workshop_day_close(workshop_day=day, user=request.user)
         phone_http.page_cache_clear()
         for outcome in outcomes:
             (messages.success if outcome.ok else messages.error)(request, outcome.message)
@@ -385,7 +385,9 @@ def day_end(request: HttpRequest, path_pk: int, day_pk: int) -> HttpResponse:
 
 
 @organisation_view("workshop.run")
-def slot_config(request: HttpRequest, path_pk: int, day_pk: int, slot_pk: int) -> HttpResponse:
+def slot_config(
+    request: OrganisationRequest, path_pk: int, day_pk: int, slot_pk: int
+) -> HttpResponse:
     day = _staff_day(request, path_pk, day_pk)
     from django.http import Http404
 
@@ -399,7 +401,7 @@ def slot_config(request: HttpRequest, path_pk: int, day_pk: int, slot_pk: int) -
         services.slot_config_update(slot=slot, activity=activity, values=form.cleaned_data)
         async_to_sync(engine.room_reload)(day.join_code)
         messages.success(request, _("Settings saved."))
-        return redirect("live:console", request.organisation.slug, path_pk, day_pk)  # type: ignore[attr-defined]
+        return redirect("live:console", request.organisation.slug, path_pk, day_pk)
     return render(
         request,
         "live/slot_config.html",
@@ -408,9 +410,9 @@ def slot_config(request: HttpRequest, path_pk: int, day_pk: int, slot_pk: int) -
 
 
 @organisation_view("organisation.manage")
-def meeting_settings(request: HttpRequest) -> HttpResponse:
+def meeting_settings(request: OrganisationRequest) -> HttpResponse:
     """The organisation's video-room address for the groups of remote and hybrid workshops."""
-    organisation = request.organisation  # type: ignore[attr-defined]
+    organisation = request.organisation
     current = selectors.meeting_link_template(organisation_id=organisation.pk)
     form = MeetingLinkForm(request.POST or None, initial={"template": current})
     if request.method == "POST" and form.is_valid():

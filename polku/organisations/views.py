@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 
 from polku.accounts.forms import AcceptInvitationSignupForm
 from polku.accounts.models import User
-from polku.core.tenancy import organisation_view
+from polku.core.tenancy import OrganisationRequest, organisation_view
 from polku.organisations import selectors, services
 from polku.organisations.forms import InvitationForm, OrganisationForm, UnitForm, UnitImportForm
 from polku.organisations.rules import grantable_roles, has_perm
@@ -34,7 +34,7 @@ def organisation_create(request: HttpRequest) -> HttpResponse:
         try:
             organisation = services.organisation_create(
                 created_by=request.user,
-                **form.cleaned_data,  # type: ignore[arg-type]
+                **form.cleaned_data,
             )
         except ValidationError as exc:
             form.add_error(None, exc)
@@ -45,14 +45,14 @@ def organisation_create(request: HttpRequest) -> HttpResponse:
 
 
 @organisation_view("organisation.view")
-def organisation_detail(request: HttpRequest) -> HttpResponse:
-    membership = request.membership  # type: ignore[attr-defined]
+def organisation_detail(request: OrganisationRequest) -> HttpResponse:
+    membership = request.membership
     return render(
         request,
         "organisations/organisation_detail.html",
         {
             "paths": path_list(membership=membership),
-            "unit_count": request.organisation.units.count(),  # type: ignore[attr-defined]
+            "unit_count": request.organisation.units.count(),
             "can_manage": has_perm(membership, "organisation.manage"),
             "can_create_path": has_perm(membership, "path.create"),
         },
@@ -60,9 +60,9 @@ def organisation_detail(request: HttpRequest) -> HttpResponse:
 
 
 @organisation_view("organisation.view")
-def unit_list(request: HttpRequest) -> HttpResponse:
-    organisation = request.organisation  # type: ignore[attr-defined]
-    can_manage = has_perm(request.membership, "organisation.manage")  # type: ignore[attr-defined]
+def unit_list(request: OrganisationRequest) -> HttpResponse:
+    organisation = request.organisation
+    can_manage = has_perm(request.membership, "organisation.manage")
     form = UnitForm(organisation=organisation)
     import_form = UnitImportForm()
     import_result = None
@@ -111,8 +111,8 @@ def unit_list(request: HttpRequest) -> HttpResponse:
 
 
 @organisation_view("organisation.manage")
-def unit_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    organisation = request.organisation  # type: ignore[attr-defined]
+def unit_edit(request: OrganisationRequest, pk: int) -> HttpResponse:
+    organisation = request.organisation
     unit = selectors.unit_get(organisation=organisation, pk=pk)
     initial = {"name": unit.name, "code": unit.code, "parent": unit.parent, "kind": unit.kind}
     form = UnitForm(request.POST or None, organisation=organisation, exclude=unit, initial=initial)
@@ -137,9 +137,9 @@ def unit_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @organisation_view("organisation.view")
-def member_list(request: HttpRequest) -> HttpResponse:
-    organisation = request.organisation  # type: ignore[attr-defined]
-    membership = request.membership  # type: ignore[attr-defined]
+def member_list(request: OrganisationRequest) -> HttpResponse:
+    organisation = request.organisation
+    membership = request.membership
     can_manage = has_perm(membership, "organisation.manage")
     form = InvitationForm(organisation=organisation, inviter=membership)
     if request.method == "POST":
@@ -150,7 +150,7 @@ def member_list(request: HttpRequest) -> HttpResponse:
             try:
                 services.invitation_create(
                     organisation=organisation,
-                    invited_by=request.user,  # type: ignore[arg-type]
+                    invited_by=request.user,
                     language=get_language(),
                     **form.cleaned_data,
                 )
@@ -179,8 +179,8 @@ def member_list(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @organisation_view("organisation.manage")
-def invitation_revoke(request: HttpRequest, pk: int) -> HttpResponse:
-    organisation = request.organisation  # type: ignore[attr-defined]
+def invitation_revoke(request: OrganisationRequest, pk: int) -> HttpResponse:
+    organisation = request.organisation
     invitation = selectors.invitation_list(organisation=organisation).filter(pk=pk).first()
     if invitation is not None:
         services.invitation_revoke(invitation=invitation)
@@ -190,12 +190,12 @@ def invitation_revoke(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @organisation_view("organisation.manage")
-def member_remove(request: HttpRequest, pk: int) -> HttpResponse:
-    organisation = request.organisation  # type: ignore[attr-defined]
+def member_remove(request: OrganisationRequest, pk: int) -> HttpResponse:
+    organisation = request.organisation
     target = selectors.member_list(organisation=organisation).filter(pk=pk).first()
     if target is not None:
         try:
-            services.membership_remove(membership=target, by=request.membership)  # type: ignore[attr-defined]
+            services.membership_remove(membership=target, by=request.membership)
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:
@@ -214,7 +214,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
         )
     user = request.user
     if user.is_authenticated:
-        if user.email.lower() != invitation.email:  # type: ignore[union-attr]
+        if user.email.lower() != invitation.email:
             return render(
                 request,
                 "organisations/invitation_wrong_user.html",
@@ -222,7 +222,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
                 status=403,
             )
         if request.method == "POST":
-            services.invitation_accept(invitation=invitation, user=user)  # type: ignore[arg-type]
+            services.invitation_accept(invitation=invitation, user=user)
             messages.success(
                 request, _("Welcome to %(org)s.") % {"org": invitation.organisation.name}
             )

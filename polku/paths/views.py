@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from polku.core.tenancy import organisation_view
+from polku.core.tenancy import OrganisationRequest, organisation_view
 from polku.organisations.rules import has_perm
 from polku.paths import selectors, services
 from polku.paths.calendar import calendar_ics
@@ -17,13 +17,13 @@ from polku.workshops import services as workshop_services
 from polku.workshops.activity_types import activity_type_choices
 
 
-def _path_url(request: HttpRequest, path) -> str:
-    return reverse("paths:detail", args=[request.organisation.slug, path.pk])  # type: ignore[attr-defined]
+def _path_url(request: OrganisationRequest, path) -> str:
+    return reverse("paths:detail", args=[request.organisation.slug, path.pk])
 
 
 @organisation_view("path.create")
-def path_create(request: HttpRequest) -> HttpResponse:
-    organisation = request.organisation  # type: ignore[attr-defined]
+def path_create(request: OrganisationRequest) -> HttpResponse:
+    organisation = request.organisation
     form = PathCreateForm(request.POST or None, organisation=organisation)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -35,7 +35,7 @@ def path_create(request: HttpRequest) -> HttpResponse:
                 starts_on=data["starts_on"],
                 template_key=data["template"],
                 units=data["units"],
-                created_by=request.user,  # type: ignore[arg-type]
+                created_by=request.user,
             )
         except ValidationError as exc:
             form.add_error(None, exc)
@@ -48,8 +48,8 @@ def path_create(request: HttpRequest) -> HttpResponse:
 
 
 @organisation_view("path.view")
-def path_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    membership = request.membership  # type: ignore[attr-defined]
+def path_detail(request: OrganisationRequest, pk: int) -> HttpResponse:
+    membership = request.membership
     path = selectors.path_detail(membership=membership, pk=pk)
     now = timezone.now()
     days = list(path.workshop_days.all())
@@ -87,9 +87,9 @@ def path_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @organisation_view("path.edit")
-def path_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    organisation = request.organisation  # type: ignore[attr-defined]
-    path = selectors.path_get(membership=request.membership, pk=pk)  # type: ignore[attr-defined]
+def path_edit(request: OrganisationRequest, pk: int) -> HttpResponse:
+    organisation = request.organisation
+    path = selectors.path_get(membership=request.membership, pk=pk)
     initial = {
         "name": path.name,
         "goal": path.goal,
@@ -106,7 +106,7 @@ def path_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 services.path_delete(path=path)
             except ValidationError as exc:
                 messages.error(request, " ".join(exc.messages))
-                return redirect("paths:edit", org_slug=request.organisation.slug, pk=path.pk)  # type: ignore[attr-defined]
+                return redirect("paths:edit", org_slug=request.organisation.slug, pk=path.pk)
             messages.success(request, _("Path deleted."))
             return redirect("organisations:detail", org_slug=organisation.slug)
         if request.POST.get("action") == "reset_calendar":
@@ -127,12 +127,12 @@ def path_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @organisation_view("path.edit")
-def workshop_day_edit(request: HttpRequest, path_pk: int, pk: int | None = None) -> HttpResponse:
-    path = selectors.path_get(membership=request.membership, pk=path_pk)  # type: ignore[attr-defined]
+def workshop_day_edit(
+    request: OrganisationRequest, path_pk: int, pk: int | None = None
+) -> HttpResponse:
+    path = selectors.path_get(membership=request.membership, pk=path_pk)
     day = (
-        selectors.workshop_day_get(membership=request.membership, path=path, pk=pk)  # type: ignore[attr-defined]
-        if pk
-        else None
+        selectors.workshop_day_get(membership=request.membership, path=path, pk=pk) if pk else None
     )
     initial = (
         {
@@ -172,9 +172,9 @@ def workshop_day_edit(request: HttpRequest, path_pk: int, pk: int | None = None)
 
 @organisation_view("path.edit")
 def agenda_slot_edit(
-    request: HttpRequest, path_pk: int, day_pk: int, pk: int | None = None
+    request: OrganisationRequest, path_pk: int, day_pk: int, pk: int | None = None
 ) -> HttpResponse:
-    membership = request.membership  # type: ignore[attr-defined]
+    membership = request.membership
     path = selectors.path_get(membership=membership, pk=path_pk)
     day = selectors.workshop_day_get(membership=membership, path=path, pk=day_pk)
     slot = selectors.agenda_slot_get(workshop_day=day, pk=pk) if pk else None
@@ -208,8 +208,10 @@ def agenda_slot_edit(
 
 @require_POST
 @organisation_view("path.edit")
-def agenda_slot_action(request: HttpRequest, path_pk: int, day_pk: int, pk: int) -> HttpResponse:
-    membership = request.membership  # type: ignore[attr-defined]
+def agenda_slot_action(
+    request: OrganisationRequest, path_pk: int, day_pk: int, pk: int
+) -> HttpResponse:
+    membership = request.membership
     path = selectors.path_get(membership=membership, pk=path_pk)
     day = selectors.workshop_day_get(membership=membership, path=path, pk=day_pk)
     slot = selectors.agenda_slot_get(workshop_day=day, pk=pk)
@@ -225,9 +227,9 @@ def agenda_slot_action(request: HttpRequest, path_pk: int, day_pk: int, pk: int)
 
 
 @organisation_view("path.view")
-def workshop_day_ics(request: HttpRequest, path_pk: int, pk: int) -> HttpResponse:
-    path = selectors.path_get(membership=request.membership, pk=path_pk)  # type: ignore[attr-defined]
-    day = selectors.workshop_day_get(membership=request.membership, path=path, pk=pk)  # type: ignore[attr-defined]
+def workshop_day_ics(request: OrganisationRequest, path_pk: int, pk: int) -> HttpResponse:
+    path = selectors.path_get(membership=request.membership, pk=path_pk)
+    day = selectors.workshop_day_get(membership=request.membership, path=path, pk=pk)
     response = HttpResponse(
         calendar_ics(path=path, days=[day]), content_type="text/calendar; charset=utf-8"
     )

@@ -10,7 +10,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from polku.core.tenancy import organisation_view
+from polku.core.tenancy import OrganisationRequest, organisation_view
 from polku.organisations.rules import has_perm
 from polku.paths.selectors import path_get, workshop_day_get
 from polku.reports import datasets, selectors, services
@@ -42,21 +42,21 @@ def _csv(table: Table, filename: str) -> HttpResponse:
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _path(request: HttpRequest, pk: int):
-    return path_get(membership=request.membership, pk=pk)  # type: ignore[attr-defined]
+def _path(request: OrganisationRequest, pk: int):
+    return path_get(membership=request.membership, pk=pk)
 
 
 # --- dashboard -----------------------------------------------------------------------------
 
 
 @organisation_view("report.dashboard")
-def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
+def dashboard(request: OrganisationRequest, pk: int) -> HttpResponse:
     path = _path(request, pk)
     report = path_report(path=path)
     groups: dict[str, list] = {}
     for chart in dashboard_charts(report):
         groups.setdefault(chart.group, []).append(chart)
-    membership = request.membership  # type: ignore[attr-defined]
+    membership = request.membership
     return render(
         request,
         "reports/dashboard.html",
@@ -75,7 +75,7 @@ def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @organisation_view("report.dashboard")
-def dashboard_chart_csv(request: HttpRequest, pk: int, key: str) -> HttpResponse:
+def dashboard_chart_csv(request: OrganisationRequest, pk: int, key: str) -> HttpResponse:
     path = _path(request, pk)
     chart = next((c for c in dashboard_charts(path_report(path=path)) if c.key == key), None)
     if chart is None:
@@ -87,7 +87,7 @@ def dashboard_chart_csv(request: HttpRequest, pk: int, key: str) -> HttpResponse
 
 
 @organisation_view("report.export")
-def exports(request: HttpRequest, pk: int) -> HttpResponse:
+def exports(request: OrganisationRequest, pk: int) -> HttpResponse:
     path = _path(request, pk)
     tables = [
         {"name": name, "columns": spec.columns, "available": spec.fn(path) is not None}
@@ -97,7 +97,7 @@ def exports(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @organisation_view("report.export")
-def export_table(request: HttpRequest, pk: int, name: str, fmt: str) -> HttpResponse:
+def export_table(request: OrganisationRequest, pk: int, name: str, fmt: str) -> HttpResponse:
     path = _path(request, pk)
     if name == "all" and fmt == "xlsx":
         tables = [t for n in datasets.PATH_TABLES if (t := datasets.build_path_table(n, path))]
@@ -116,8 +116,8 @@ def export_table(request: HttpRequest, pk: int, name: str, fmt: str) -> HttpResp
 
 
 @organisation_view("organisation.export")
-def organisation_data(request: HttpRequest) -> HttpResponse:
-    membership = request.membership  # type: ignore[attr-defined]
+def organisation_data(request: OrganisationRequest) -> HttpResponse:
+    membership = request.membership
     form = OrganisationDeleteForm()
     return render(
         request,
@@ -131,8 +131,8 @@ def organisation_data(request: HttpRequest) -> HttpResponse:
 
 
 @organisation_view("organisation.export")
-def organisation_export(request: HttpRequest) -> HttpResponse:
-    organisation = request.organisation  # type: ignore[attr-defined]
+def organisation_export(request: OrganisationRequest) -> HttpResponse:
+    organisation = request.organisation
     content = services.organisation_export_json(organisation=organisation)
     stamp = timezone.localdate().isoformat()
     return _download(content, f"polku-{organisation.slug}-{stamp}.json", "application/json")
@@ -140,8 +140,8 @@ def organisation_export(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @organisation_view("organisation.delete")
-def organisation_delete(request: HttpRequest) -> HttpResponse:
-    organisation = request.organisation  # type: ignore[attr-defined]
+def organisation_delete(request: OrganisationRequest) -> HttpResponse:
+    organisation = request.organisation
     form = OrganisationDeleteForm(request.POST)
     if form.is_valid():
         try:
@@ -169,7 +169,7 @@ def organisation_delete(request: HttpRequest) -> HttpResponse:
 
 
 @organisation_view("report.share")
-def share_links(request: HttpRequest, pk: int) -> HttpResponse:
+def share_links(request: OrganisationRequest, pk: int) -> HttpResponse:
     path = _path(request, pk)
     form = ShareLinkForm(request.POST or None)
     new_url = None
@@ -193,7 +193,7 @@ def share_links(request: HttpRequest, pk: int) -> HttpResponse:
                     label=form.cleaned_data["label"],
                     sections=form.cleaned_data["sections"],
                     expires_on=form.cleaned_data["expires_on"],
-                    created_by=request.user,  # type: ignore[arg-type]
+                    created_by=request.user,
                 )
             except ValidationError as exc:
                 form.add_error(None, exc)
@@ -242,7 +242,7 @@ def shared_report(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @organisation_view("report.dashboard")
-def impact(request: HttpRequest, pk: int) -> HttpResponse:
+def impact(request: OrganisationRequest, pk: int) -> HttpResponse:
     path = _path(request, pk)
     language = get_language() if get_language() in ("fi", "sv", "en") else "fi"
     form = ReportLanguageForm(request.POST or None, initial={"language": language})
@@ -250,7 +250,7 @@ def impact(request: HttpRequest, pk: int) -> HttpResponse:
         job = services.report_job_create(
             path=path,
             language=form.cleaned_data["language"],
-            requested_by=request.user,  # type: ignore[arg-type]
+            requested_by=request.user,
         )
         return redirect("reports:job", org_slug=path.organisation.slug, pk=path.pk, job_pk=job.pk)
     return render(
@@ -261,7 +261,7 @@ def impact(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @organisation_view("report.dashboard")
-def job(request: HttpRequest, pk: int, job_pk: int) -> HttpResponse:
+def job(request: OrganisationRequest, pk: int, job_pk: int) -> HttpResponse:
     path = _path(request, pk)
     report_job = selectors.report_job_get(path=path, pk=job_pk)
     template = (
@@ -271,7 +271,7 @@ def job(request: HttpRequest, pk: int, job_pk: int) -> HttpResponse:
 
 
 @organisation_view("report.dashboard")
-def job_download(request: HttpRequest, pk: int, job_pk: int) -> HttpResponse:
+def job_download(request: OrganisationRequest, pk: int, job_pk: int) -> HttpResponse:
     path = _path(request, pk)
     report_job = selectors.report_job_pdf(path=path, pk=job_pk)
     stem = (
@@ -288,8 +288,8 @@ def job_download(request: HttpRequest, pk: int, job_pk: int) -> HttpResponse:
 
 
 @organisation_view("report.summary")
-def summary(request: HttpRequest, pk: int, day_pk: int) -> HttpResponse:
-    membership = request.membership  # type: ignore[attr-defined]
+def summary(request: OrganisationRequest, pk: int, day_pk: int) -> HttpResponse:
+    membership = request.membership
     path = _path(request, pk)
     day = workshop_day_get(membership=membership, path=path, pk=day_pk)
     if day.status != WorkshopDay.Status.CLOSED:
@@ -333,7 +333,7 @@ def summary(request: HttpRequest, pk: int, day_pk: int) -> HttpResponse:
                     kind=ReportJob.Kind.SUMMARY,
                     workshop_day=day,
                     language=language,
-                    requested_by=request.user,  # type: ignore[arg-type]
+                    requested_by=request.user,
                 )
             except ValidationError as exc:
                 messages.error(request, " ".join(exc.messages))
