@@ -62,12 +62,18 @@ __all__ = [
 
 
 class Rejected(Exception):
-    """An input or action the activity refuses; ``message`` is shown to the participant."""
+    """An input or action the activity refuses; ``message`` is shown to the participant.
 
-    def __init__(self, message: Promise | str, code: str = "rejected") -> None:
+    ``data`` (JSON-able, optional) goes with the error frame to the sender, e.g. the saved text
+    a ``conflict`` was about, so the phone can show both texts."""
+
+    def __init__(
+        self, message: Promise | str, code: str = "rejected", data: dict[str, Any] | None = None
+    ) -> None:
         super().__init__(str(message))
         self.message = message
         self.code = code
+        self.data = data
 
 
 @dataclass(frozen=True)

@@ -5,10 +5,14 @@ topic from the earlier activity) or facilitator-made (the facilitator adds group
 the one they were told to). Each group's canvas is edited field by field.
 
 Concurrency: **field-level merge with optimistic revisions.** Every field (and every measure
-target) has its own revision number; an edit names the revision it was based on. Edits to
-different fields never conflict; two people who edit the *same* field at once: the first one
-wins, the second one gets "someone changed this just now" with the new text already on their
-screen, and nothing is overwritten silently. The reducer stays pure (no clock, no DB).
+target) has its own revision number; an edit names the revision it was based on (``rev``, held
+by the phone from the moment its writer starts typing) and the text that revision had
+(``base``). Edits to different fields never conflict. An edit based on an older revision of the
+*same* field — however long ago — is merged when no text is lost by it (:func:`merge_text`: the
+other writer only appended, the later writer built on the saved text, or the saved text is the
+writer's own last save) and otherwise refused with code ``conflict`` and the saved text and its
+revision in the error's data, so the later writer's phone shows both texts; nothing is
+overwritten silently. The reducer stays pure (no clock, no DB).
 
 Closing (or "save results") turns each canvas with a title into an Experiment of the path
 (`after_carry_forward` → `polku.experiments.services.experiments_from_canvas`).
@@ -95,6 +99,34 @@ def _group(gid: str, name: str, *, unit: int | None = None, topic: str = "") -> 
     return {"id": gid, "name": name, "unit": unit, "members": {}, "fields": fields, "targets": {}}
 
 
+PROSE = frozenset(FIELDS) - {"first_step_on", "duration_weeks", "contact_email"}
+
+
+def merge_text(*, base: str | None, saved: str, mine: str, limit: int, prose: bool) -> str | None:
+    """The text to store when ``mine`` was written on top of ``base`` but the field now holds
+    ``saved`` (another writer's save), or None when one of the two texts would be lost.
+
+    Merged: the same text; ``saved`` still equal to ``base``; ``mine`` that starts with
+    ``saved`` (its writer built on it). For prose, when both writers only appended to a
+    non-empty ``base``: the saved text followed by this writer's addition (unless one addition
+    already contains the other)."""
+    if mine == saved or (base is not None and base == saved):
+        return mine
+    if not prose:
+        return None
+    if saved and mine.startswith(saved):
+        return mine
+    if not base or not saved.startswith(base) or not mine.startswith(base):
+        return None
+    theirs, ours = saved[len(base) :].strip(), mine[len(base) :].strip()
+    if ours in theirs:
+        return saved
+    if theirs in ours:
+        return mine
+    merged = f"{saved} {ours}"
+    return merged if len(merged) <= limit else None
+
+
 def clean_field(field: str, value: Any) -> str:
     """Validate one canvas field; raise Rejected with a message the participant understands."""
     if value is None:
@@ -124,6 +156,7 @@ class Edit(Shape):
     field: Id | None = None
     rev: Int | None = None
     value: Text | Int | None = None
+    base: Text | Int | None = None  # the text of revision ``rev`` as the writer saw it
 
 
 class Target(Shape):
@@ -218,9 +251,43 @@ class ExperimentCanvas(ActivityType):
         if field not in FIELDS:
             raise Rejected(_("No such field."), "invalid")
         value = clean_field(field, event.data.get("value"))
-        current = state["groups"][item]["fields"][field]
-        self._check_rev(current, event)
+        group = state["groups"][item]
+        current = group["fields"][field]
+        rev = event.data.get("rev")
+        if isinstance(rev, bool) or not isinstance(rev, int):
+            raise Rejected(_("Invalid value."), "invalid")
+        writers = group.setdefault("writers", {})
+        own_last = rev == current["r"] - 1 and writers.get(field) == event.actor
+        if rev != current["r"] and not own_last:
+            value = self._merge(field, current, event, value, item)
+        if value == current["v"]:
+            return  # nothing changes (the same text, or this writer's text is already in it)
         current["v"], current["r"] = value, current["r"] + 1
+        writers[field] = event.actor
+
+    def _merge(
+        self, field: str, current: dict[str, Any], event: Event, value: str, item: str
+    ) -> str:
+        base = event.data.get("base")
+        if isinstance(base, int) and not isinstance(base, bool):
+            base = str(base)  # a text of digits arrives as a number
+        try:
+            base = clean_text(base, max_length=2000, required=False) if base is not None else None
+        except Rejected:
+            base = None  # an unreadable base merges nothing
+        merged = merge_text(
+            base=base, saved=current["v"], mine=value, limit=FIELDS[field], prose=field in PROSE
+        )
+        if merged is None:
+            raise Rejected(
+                _(
+                    "Someone in your group saved another text here while you were writing. "
+                    "Both texts are below: choose what to keep and save again."
+                ),
+                "conflict",
+                data={"item": item, "field": field, "rev": current["r"], "saved": current["v"]},
+            )
+        return merged
 
     def _check_member(
         self, gid: str | None, target: str, event: Event, config: dict[str, Any] | None = None

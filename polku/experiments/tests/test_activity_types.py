@@ -57,7 +57,8 @@ def test_edits_to_different_fields_merge_and_same_field_conflicts():
     assert exc.value.code == "conflict"
     assert (
         str(exc.value.message)
-        == "Ryhmästäsi joku muutti tätä juuri. Katso uusi teksti ja yritä uudelleen."
+        == "Ryhmäsi jäsen tallensi tähän toisen tekstin sillä välin, kun kirjoitit. Molemmat "
+        "tekstit näkyvät alla: valitse, mitä pidetään, ja tallenna uudelleen."
     )
     fields = state["groups"]["u7"]["fields"]
     assert (fields["title"], fields["what_we_try"]) == (
@@ -141,3 +142,120 @@ def test_cards_of_an_older_day_come_from_the_slot_config_until_the_activity_read
     ]
     report_back.on_open_data(state, cfg, {"cards": []})  # read on open: no open experiments
     assert report_back.public_snapshot(state, cfg, False)["cards"] == []
+
+
+def canvas_with_title(title="Kaveri-ilta"):
+    state, cfg = fresh()
+    canvas.reduce(state, ev("join", unit=7, name="Oulun osasto"), cfg)
+    canvas.reduce(state, ev("join", actor="a2", who="Eetu", unit=7), cfg)
+    canvas.reduce(state, ev("edit", item="u7", field="what_we_try", value=title, rev=0), cfg)
+    return state, cfg
+
+
+def test_a_later_save_on_an_older_revision_is_refused_with_both_texts_however_late():
+    # Aino saved revision 1; Eetu started from revision 0 (empty) and saves whenever he saves:
+    # the event carries no time, so 1.5 s, 10 s or a minute later give the same answer.
+    state, cfg = canvas_with_title("Jokainen tuo kaverin")
+    with pytest.raises(Rejected) as exc:
+        canvas.reduce(
+            state,
+            ev("edit", actor="a2", item="u7", field="what_we_try", value="Somekampanja", rev=0,
+               base=""),
+            cfg,
+        )  # fmt: skip
+    assert (exc.value.code, str(exc.value.message), exc.value.data) == (
+        "conflict",
+        "Ryhmäsi jäsen tallensi tähän toisen tekstin sillä välin, kun kirjoitit. Molemmat "
+        "tekstit näkyvät alla: valitse, mitä pidetään, ja tallenna uudelleen.",
+        {"item": "u7", "field": "what_we_try", "rev": 1, "saved": "Jokainen tuo kaverin"},
+    )
+    assert state["groups"]["u7"]["fields"]["what_we_try"] == {"v": "Jokainen tuo kaverin", "r": 1}
+    # Having seen both, Eetu saves on revision 1: now it is his choice.
+    canvas.reduce(
+        state,
+        ev("edit", actor="a2", item="u7", field="what_we_try", rev=1, base="Jokainen tuo kaverin",
+           value="Jokainen tuo kaverin ja somekampanja"),
+        cfg,
+    )  # fmt: skip
+    assert state["groups"]["u7"]["fields"]["what_we_try"] == {
+        "v": "Jokainen tuo kaverin ja somekampanja", "r": 2,
+    }  # fmt: skip
+
+
+def test_appends_to_one_base_are_merged_and_nothing_is_lost():
+    state, cfg = canvas_with_title("Kaveri mukaan.")
+    field = state["groups"]["u7"]["fields"]["what_we_try"]
+    canvas.reduce(
+        state,
+        ev("edit", item="u7", field="what_we_try", rev=1, base="Kaveri mukaan.",
+           value="Kaveri mukaan. Kahvit tarjotaan."),
+        cfg,
+    )  # fmt: skip
+    canvas.reduce(  # Eetu also appended to revision 1
+        state,
+        ev("edit", actor="a2", item="u7", field="what_we_try", rev=1, base="Kaveri mukaan.",
+           value="Kaveri mukaan. Ilmoittautuminen somessa."),
+        cfg,
+    )  # fmt: skip
+    assert field == {
+        "v": "Kaveri mukaan. Kahvit tarjotaan. Ilmoittautuminen somessa.", "r": 3,
+    }  # fmt: skip
+    # Built on the saved text (starts with it): kept as written.
+    canvas.reduce(
+        state,
+        ev("edit", actor="a2", item="u7", field="what_we_try", rev=2, base="x",
+           value="Kaveri mukaan. Kahvit tarjotaan. Ilmoittautuminen somessa. Kiitos!"),
+        cfg,
+    )  # fmt: skip
+    assert field["v"].endswith("somessa. Kiitos!") and field["r"] == 4
+    # The same text again on an old revision: nothing to change, no new revision.
+    canvas.reduce(state, ev("edit", item="u7", field="what_we_try", rev=0, value=field["v"]), cfg)
+    assert field["r"] == 4
+
+
+def test_a_writer_may_correct_their_own_last_save_but_not_someone_elses():
+    state, cfg = canvas_with_title("Kaveri-ilat")  # Aino's typo, revision 1
+    canvas.reduce(
+        state, ev("edit", item="u7", field="what_we_try", rev=0, value="Kaveri-illat"), cfg
+    )  # her phone still held revision 0 (the snapshot had not come yet)
+    field = state["groups"]["u7"]["fields"]["what_we_try"]
+    assert field == {"v": "Kaveri-illat", "r": 2}
+    with pytest.raises(Rejected) as exc:
+        canvas.reduce(
+            state,
+            ev("edit", actor="a2", item="u7", field="what_we_try", rev=1, value="Eetun teksti"),
+            cfg,
+        )
+    assert exc.value.code == "conflict" and field == {"v": "Kaveri-illat", "r": 2}
+
+
+def test_dates_and_numbers_are_never_merged():
+    state, cfg = canvas_with_title()
+    canvas.reduce(state, ev("edit", item="u7", field="duration_weeks", rev=0, value="6"), cfg)
+    with pytest.raises(Rejected) as exc:
+        canvas.reduce(
+            state,
+            ev("edit", actor="a2", item="u7", field="duration_weeks", rev=0, base="", value="8"),
+            cfg,
+        )
+    assert exc.value.data == {"item": "u7", "field": "duration_weeks", "rev": 1, "saved": "6"}
+
+
+def test_merge_text_rules():
+    from polku.experiments.activity_types.experiment_canvas import merge_text
+
+    def m(base, saved, mine, limit=500, prose=True):
+        return merge_text(base=base, saved=saved, mine=mine, limit=limit, prose=prose)
+
+    assert m("", "A", "B") is None  # two new texts on an empty field: shown, not glued
+    assert m(None, "A", "A B") == "A B"
+    assert m(None, "A B", "A") is None  # without a base a shorter text may be a deletion
+    assert m("A", "A B", "A") == "A B"  # this writer changed nothing
+    assert m("A", "A B", "A B C") == "A B C"
+    assert m("A", "A B C", "A B") == "A B C"
+    assert m("A", "A B", "A C") == "A B C"
+    assert m("A", "A B", "A C", limit=4) is None  # too long together: shown instead
+    assert m("A", "X", "A C") is None  # the other writer rewrote: shown
+    assert m("A", "A", "Z") == "Z"  # the saved text is what this writer started from
+    assert m("1", "2", "3", prose=False) is None
+    assert m("1", "1", "3", prose=False) == "3"

@@ -19,6 +19,12 @@ from polku.live.tests.test_consumers import console, phone, run
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
+CONFLICT_FI = (
+    "Ryhmäsi jäsen tallensi tähän toisen tekstin sillä välin, kun kirjoitit. Molemmat tekstit "
+    "näkyvät alla: valitse, mitä pidetään, ja tallenna uudelleen."
+)
+
+
 def frame(slot, kind, cid, **data):
     return {"t": "input", "id": cid, "slot": slot.pk, "kind": kind, "data": data}
 
@@ -97,7 +103,8 @@ def test_two_phones_fill_one_canvas_and_closing_makes_an_experiment():
         e4 = frame(slot, "edit", "e4", item=gid, field="title", value="Eetun nimi", rev=1)
         assert await ask(eetu, e4) == {
             "t": "error", "id": "e4", "code": "conflict",
-            "message": "Ryhmästäsi joku muutti tätä juuri. Katso uusi teksti ja yritä uudelleen.",
+            "message": CONFLICT_FI,
+            "data": {"item": gid, "field": "title", "rev": 2, "saved": "Kaveri-ilta"},
         }  # fmt: skip
         e5 = frame(slot, "target", "e5", item=f"{gid}|0", value=50, rev=0)
         assert (await ask(eetu, e5))["t"] == "ack"
@@ -166,3 +173,59 @@ def test_decide_in_the_room_starts_round_two_when_closed():
         "decided", "continue", "Toimii",
     )  # fmt: skip
     assert Experiment.objects.get(previous_round=experiment).round_number == 2
+
+
+def test_a_save_long_after_a_groupmates_save_is_merged_or_shown_never_overwritten():
+    """Eetu's phone held revision 0 while Aino saved revision 1; he saves after the room has
+    written her save and sent the new text to every phone (far beyond the ~0.1 s batch): his
+    save is refused with both texts, in Swedish for his Swedish phone. An addition to the text
+    they both saw is merged; nothing is ever silently lost."""
+    day, (slot,), fac = live_day(
+        activities=("experiment_canvas",), configs={"experiment_canvas": {"grouping": "unit"}}
+    )
+    oulu = UnitFactory(organisation=day.path.organisation, name="Oulun osasto")
+    day.path.units.set([oulu])
+    gid = f"u{oulu.pk}"
+
+    def texts(m):
+        groups = m["data"].get("groups") or []
+        return groups[0]["f"]["what_we_try"] if groups else None
+
+    async def scenario():
+        staff = await console(day, fac.user_id)
+        assert (await ask(staff, control_frame(slot, "open", "open")))["t"] == "ack"
+        aino = await phone(day.join_code, name="Aino")
+        eetu = await phone(day.join_code, name="Eetu", lang="sv")
+        for comm, cid in ((aino, "j1"), (eetu, "j2")):
+            sent = frame(slot, "join", cid, unit=oulu.pk, name="Oulun osasto")
+            assert (await ask(comm, sent))["t"] == "ack"
+        a1 = frame(slot, "edit", "a1", item=gid, field="what_we_try", rev=0, base="",
+                   value="Jokainen tuo kaverin.")  # fmt: skip
+        assert (await ask(aino, a1))["t"] == "ack"
+        await receive(eetu, "snapshot", lambda m: (texts(m) or {}).get("r") == 1)
+        e1 = frame(slot, "edit", "e1", item=gid, field="what_we_try", rev=0, base="",
+                   value="Somekampanja nuorille.")  # fmt: skip
+        assert await ask(eetu, e1) == {
+            "t": "error", "id": "e1", "code": "conflict",
+            "message": "Någon i din grupp sparade en annan text här medan du skrev. Båda texterna "
+            "syns nedan: välj vad som ska behållas och spara igen.",
+            "data": {"item": gid, "field": "what_we_try", "rev": 1,
+                     "saved": "Jokainen tuo kaverin."},
+        }  # fmt: skip
+        # Both add to the text they saw (revision 1); Eetu's addition lands after Aino's.
+        a2 = frame(slot, "edit", "a2", item=gid, field="what_we_try", rev=1,
+                   base="Jokainen tuo kaverin.", value="Jokainen tuo kaverin. Kahvit tarjotaan.")  # fmt: skip
+        assert (await ask(aino, a2))["t"] == "ack"
+        await receive(eetu, "snapshot", lambda m: (texts(m) or {}).get("r") == 2)
+        e2 = frame(slot, "edit", "e2", item=gid, field="what_we_try", rev=1,
+                   base="Jokainen tuo kaverin.",
+                   value="Jokainen tuo kaverin. Somekampanja nuorille.")  # fmt: skip
+        assert (await ask(eetu, e2))["t"] == "ack"
+        snap = await receive(aino, "snapshot", lambda m: (texts(m) or {}).get("r") == 3)
+        assert texts(snap) == {
+            "v": "Jokainen tuo kaverin. Kahvit tarjotaan. Somekampanja nuorille.", "r": 3,
+        }  # fmt: skip
+        for comm in (aino, eetu, staff):
+            await comm.disconnect()
+
+    run(scenario)

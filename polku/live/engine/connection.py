@@ -108,13 +108,21 @@ class Conn:
             await self.send_text(dumps(message))
 
     async def error(
-        self, code: str, message: Any, client_id: Any = None, detail: str | None = None
+        self,
+        code: str,
+        message: Any,
+        client_id: Any = None,
+        detail: str | None = None,
+        data: dict[str, Any] | None = None,
     ) -> None:
         """An ``error`` frame; ``detail`` (English, for developers) says where a frame broke
-        its declared shape."""
+        its declared shape; ``data`` is what the activity gave with its refusal
+        (:class:`~polku.activities.registry.Rejected`)."""
         with translation.override(self.lang):
             text = str(message)
         frame = {"t": "error", "id": client_id, "code": code, "message": text}
         if detail:
             frame["detail"] = detail[:300]
+        if data:
+            frame["data"] = data
         await self.send(frame)

@@ -463,7 +463,7 @@ class Room(GroupRoom, Suggestions):
                 name=name, unit=unit, group=group,
             )  # fmt: skip
         except Rejected as rejected:
-            await conn.error(rejected.code, rejected.message, client_id)
+            await conn.error(rejected.code, rejected.message, client_id, data=rejected.data)
             return
         self.card_arrived(slot, data.get("text"))
         self._enqueue(

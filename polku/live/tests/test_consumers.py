@@ -30,7 +30,7 @@ async def receive_until(comm, t, timeout=3.0):
             return msg
 
 
-async def phone(code, *, token=None, headers=None, name="", cookie=True):
+async def phone(code, *, token=None, headers=None, name="", cookie=True, lang="fi"):
     """A phone that opened the participant page: its cookie holds the page's token (or the
     ``token`` given; ``cookie=False``: a socket without a cookie sends ``token`` in the join)."""
     token = token or identity.token_new(code)
@@ -40,7 +40,7 @@ async def phone(code, *, token=None, headers=None, name="", cookie=True):
     comm = WebsocketCommunicator(APP, f"/ws/live/{code}/", headers=headers)
     connected, _ = await comm.connect()
     assert connected
-    frame = {"t": "join", "v": 1, "lang": "fi", "name": name}
+    frame = {"t": "join", "v": 1, "lang": lang, "name": name}
     if not cookie:
         frame["token"] = token
     await comm.send_json_to(frame)

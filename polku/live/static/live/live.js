@@ -23,7 +23,11 @@
   var paneCtx = { data: {}, me: {}, activity: null, day: {} };
   var wide = window.matchMedia ? window.matchMedia("(min-width: 64rem)") : { matches: false };
   var watching = null;
-  var drafts = {};
+  /* half-typed text: per slot, per field (item ids + form + name), kept in localStorage until
+     its save is acknowledged, so an activity switch, a reload or a reconnect loses nothing */
+  var draftsKey = "polku-drafts-" + (D.code || "") + "-" + role;
+  var drafts = load(draftsKey);
+  var TEXTS = "input[type=text],textarea";
   var ws = null, attempts = 0, opened = false, es = null, timer = null;
   // ?transport=sse forces the fallback (for networks known to block websockets, and tests)
   var useSse = !!(D.sse && window.EventSource && /[?&]transport=sse\b/.test(location.search));
@@ -34,6 +38,7 @@
 
   function load(k) { try { return JSON.parse(localStorage.getItem(k) || "{}"); } catch (e) { return {}; } }
   function save() { try { localStorage.setItem(outboxKey, JSON.stringify(outbox)); } catch (e) { /* private mode */ } }
+  function saveDrafts() { try { localStorage.setItem(draftsKey, JSON.stringify(drafts)); } catch (e) { /* private mode */ } }
   function cid() { seq += 1; return Date.now().toString(36) + "-" + Math.random().toString(36).slice(2, 8) + "-" + seq; }
   function get(path, scope) {
     var parts = path.split("."), v = scope;
@@ -144,19 +149,62 @@
       case "error":
         if (m.id && (m.code === "retry" || m.code === "rate")) { setTimeout(resend, 2000); return; }
         if (m.id) { delete outbox[m.id]; save(); }
-        done(m.id, m.message); if (!m.id || !waiting[m.id]) say(m.message, true); break;
+        if (!m.id || !waiting[m.id]) say(m.message, true);
+        done(m.id, m.message, m); break;
       case "pong": break;
     }
   }
-  function done(id, error) {
+  function done(id, error, m) {
     var form = waiting[id]; delete waiting[id];
-    if (error) { say(error, true); return; }
+    if (error) {
+      say(error, true);
+      if (form && m && m.code === "conflict" && m.data) conflict(form, m);
+      return;
+    }
     if (form && form.tagName === "FORM") {
-      Array.prototype.forEach.call(form.querySelectorAll("input[type=text],textarea"), function (el) { el.value = ""; });
+      Array.prototype.forEach.call(form.querySelectorAll(TEXTS), function (el) { dropDraft(el); el.value = ""; });
       if (form.dataset.keepRadio === undefined) Array.prototype.forEach.call(form.querySelectorAll("input[type=radio]:checked"), function (el) { el.checked = false; });
-      var key = drafts[viewSlot]; if (key) drafts[viewSlot] = {};
+      delete form.dataset.dirty;
+      var box = form.querySelector("[data-conflict]"); if (box) box.hidden = true;
+      saveDrafts();
       say(T.sent || "✓");
+      render();
     } else if (form) { say(""); }
+  }
+  /* a save based on an older version of the field than the one saved meanwhile: show both
+     texts; the held version becomes the saved one, so saving again is the writer's choice */
+  function conflict(form, m) {
+    var box = form.querySelector("[data-conflict]");
+    var mine = form.querySelector(TEXTS);
+    if (!box || !mine) return;
+    Array.prototype.forEach.call(form.querySelectorAll("[data-hold]"), function (el) {
+      var v = m.data[el.dataset.hold];
+      if (v !== undefined) el.value = v == null ? "" : String(v);
+    });
+    form.dataset.dirty = "1";
+    box.querySelector("[data-conflict-message]").textContent = m.message || "";
+    box.querySelector("[data-conflict-saved]").textContent = m.data.saved || "";
+    box.querySelector("[data-conflict-mine]").textContent = mine.value;
+    box.hidden = false;
+    keepDraft(mine);
+  }
+  function conflictChoice(button) {
+    var form = button.closest("form"), box = button.closest("[data-conflict]");
+    var mine = form && form.querySelector(TEXTS);
+    if (!mine) return;
+    var saved = box.querySelector("[data-conflict-saved]").textContent;
+    if (button.dataset.conflictUse === "both") {
+      mine.value = saved ? saved + " " + mine.value : mine.value;
+      keepDraft(mine);
+      mine.focus();
+    } else {  // keep the saved text: drop mine
+      mine.value = "";
+      dropDraft(mine); saveDrafts();
+      delete form.dataset.dirty;
+      say("");
+      render();
+    }
+    box.hidden = true;
   }
   function profile(me) {
     var f = document.getElementById("live-profile");
@@ -167,24 +215,55 @@
   }
 
   /* ---- views: keep half-typed text ---------------------------------------------------- */
-  function keepDrafts() {
-    if (viewSlot == null || !view) return;
-    var d = drafts[viewSlot] = {};
-    Array.prototype.forEach.call(view.querySelectorAll("input[type=text],textarea"), function (el) {
-      if (el.name && el.value) d[el.name] = el.value;
+  function draftKey(el) {
+    var parts = [];
+    for (var n = el.closest("[data-item-id]"); n; n = n.parentElement && n.parentElement.closest("[data-item-id]")) parts.unshift(n.dataset.itemId);
+    var f = el.form, field = f && f.elements.field;
+    var tag = f ? (f.dataset.send || f.dataset.mod || f.dataset.group || "") + ":" + (field && field.value || "") : "";
+    return parts.join("/") + "|" + tag + "|" + el.name;
+  }
+  /* the form's held inputs (data-hold: the version the text was started from) go with it */
+  function keepDraft(el) {
+    if (viewSlot == null || !el.name) return;
+    var d = drafts[viewSlot] = drafts[viewSlot] || {};
+    if (!el.value) { delete d[draftKey(el)]; saveDrafts(); return; }
+    var held = {};
+    if (el.form) Array.prototype.forEach.call(el.form.querySelectorAll("[data-hold]"), function (h) { held[h.name] = h.value; });
+    d[draftKey(el)] = { v: el.value, h: held };
+    saveDrafts();
+  }
+  function dropDraft(el) { var d = drafts[viewSlot]; if (d) delete d[draftKey(el)]; }
+  function restoreDrafts() {
+    var d = viewSlot != null && drafts[viewSlot];
+    if (!d || !view) return;
+    Array.prototype.forEach.call(view.querySelectorAll(TEXTS), function (el) {
+      if (el.value || el === document.activeElement || !el.name) return;
+      var x = d[draftKey(el)];
+      if (!x) return;
+      el.value = x.v;
+      var f = el.form;
+      if (f) {
+        Object.keys(x.h || {}).forEach(function (k) { if (f.elements[k]) f.elements[k].value = x.h[k]; });
+        f.dataset.dirty = "1";
+      }
+      var det = el.closest("details"); if (det) det.open = true;
     });
   }
+  /* typing marks the form: its held inputs keep the version it was started from */
+  function typed(el) {
+    var f = el.form;
+    if (!f || !view || !view.contains(el)) return;
+    var any = Array.prototype.some.call(f.querySelectorAll(TEXTS + ",input[type=number]"), function (x) { return x.value !== ""; });
+    if (any) f.dataset.dirty = "1"; else delete f.dataset.dirty;
+    if (el.matches(TEXTS)) keepDraft(el);
+  }
+  document.addEventListener("input", function (e) { if (e.target.form) typed(e.target); });
   function setView(m) {
     if (!view) return;
     var focused = document.activeElement;
-    keepDrafts();
     view.innerHTML = m.html;
     viewSlot = m.slot;
     if (meSlot !== m.slot) ctx.me = {};
-    var d = drafts[m.slot] || {};
-    Array.prototype.forEach.call(view.querySelectorAll("input[type=text],textarea"), function (el) {
-      if (d[el.name]) el.value = d[el.name];
-    });
     if (focused && focused !== document.body && !document.body.contains(focused)) view.focus();
     render();
   }
@@ -211,6 +290,7 @@
     document.documentElement.dataset.status = a ? a.status : "none";
     document.documentElement.dataset.revealed = a && a.revealed ? "1" : "0";
     document.documentElement.dataset.grouped = ctx.group ? "1" : "0";
+    restoreDrafts();
     tickTimer();
   }
   function renderPane() {
@@ -235,6 +315,7 @@
     each(scope, "[data-hide]", function (el) { el.hidden = truthy(get(el.dataset.hide, c)); });
     each(scope, "[data-width]", function (el) { el.style.width = Math.max(0, Math.min(100, +get(el.dataset.width, c) || 0)) + "%"; });
     each(scope, "[data-attr]", function (el) {
+      if (el.dataset.hold !== undefined && el.form && el.form.dataset.dirty) return;
       el.dataset.attr.split(";").forEach(function (pair) {
         var i = pair.indexOf(":"), v = get(pair.slice(i + 1), c);
         if (v == null || v === false) el.removeAttribute(pair.slice(0, i)); else el.setAttribute(pair.slice(0, i), v === true ? "" : String(v));
@@ -360,6 +441,8 @@
     }
     var sel = e.target.closest("button[data-select]");
     if (sel) { var it = sel.closest("[data-item-id]"); raw({ t: "select", slot: parseInt(it.dataset.itemId, 10) }); return; }
+    var use = e.target.closest("button[data-conflict-use]");
+    if (use) { conflictChoice(use); return; }
     var tab = e.target.closest("[data-pane-tab]");
     if (tab) { showPane(tab.dataset.paneTab); return; }
     var b = e.target.closest("button[data-send],button[data-mod],button[data-control],button[data-group]");
