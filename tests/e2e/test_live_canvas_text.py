@@ -13,7 +13,10 @@ import time
 
 from playwright.sync_api import expect
 
-from tests.e2e.test_live_groups import _console, live  # noqa: F401  (the fixture)
+from tests.e2e import test_live_groups
+from tests.e2e.test_live_groups import _console
+
+live = test_live_groups.live  # the fixture: a server on a temporary SQLite file
 
 WHAT = "Uusi teksti: Mitä kokeilemme"
 CONFLICT = (
