@@ -104,7 +104,8 @@ dist: $(VENV)/.installed-dev messages
 
 # The production job: install dist/ into a fresh venv as docs/deploy.md says, run two
 # instances + worker + scheduler on PostgreSQL + Redis behind nginx with TLS, walk through it
-# in Chromium; check --deploy, backup/restore, upgrade from the previous release.
+# in Chromium; check --deploy, backup/restore, upgrade from the previous release. The first
+# test also builds the site (a venv from the wheel, migrations, demo data): 900 s, not 300.
 test-prod: dist
 	@scripts/ensure-chromium.sh
-	POLKU_PROD_TESTS=1 POLKU_DIST=dist $(VENV)/bin/pytest tests/prod $(PYTEST_ARGS)
+	POLKU_PROD_TESTS=1 POLKU_DIST=dist $(VENV)/bin/pytest --timeout 900 tests/prod $(PYTEST_ARGS)
