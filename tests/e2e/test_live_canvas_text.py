@@ -25,11 +25,13 @@ CONFLICT = (
 )
 
 
-def _phone(browser, server, code):
+def _phone(browser, server, code, route=None):
     ctx = browser.new_context(locale="fi-FI", viewport={"width": 390, "height": 844},
                               is_mobile=True, has_touch=True, device_scale_factor=2)  # fmt: skip
     ctx.set_default_timeout(15_000)
     page = ctx.new_page()
+    if route:
+        page.route_web_socket("**/ws/live/**", route)
     page.goto(f"{server.url}/j/{code}/")
     page.wait_for_selector(".live-conn--online")
     return page
@@ -91,6 +93,54 @@ def test_half_typed_canvas_text_survives_a_switch_away_and_back_and_a_reload(liv
     aino.wait_for_selector(".live-conn--online")
     expect(aino.get_by_label("Uusi teksti: Otsikko")).to_have_value("Kaveri-")
     expect(aino.get_by_label(WHAT)).to_have_value("")
+    aino.context.close()
+
+
+class Wire:
+    """The phone's websocket through Playwright: cut it (the phone reconnects) or hold what
+    the phone sends (as on a network that drops it)."""
+
+    def __init__(self) -> None:
+        self.sockets: list = []
+        self.hold = False
+
+    def __call__(self, ws) -> None:
+        server = ws.connect_to_server()
+        self.sockets.append(ws)
+        ws.on_message(lambda message: None if self.hold else server.send(message))
+
+
+def test_canvas_text_survives_a_reconnect_and_a_save_resent_after_a_reload_ends_its_draft(
+    live, page, browser
+):
+    server, room = live("PIIRT3", "experiment_canvas")
+    console = _console(page, server, room)
+    console.locator(".console__slot").nth(0).get_by_role("button", name="Aloita").click()
+    wire = Wire()
+    aino = _phone(browser, server, "PIIRT3", route=wire)
+    aino.get_by_role("button", name="Oulun osasto").click()
+    aino.get_by_text("Ryhmäsi: Oulun osasto").wait_for()
+    aino.locator("details.canvas summary").click()
+    aino.get_by_label(WHAT).fill("Jokainen tuo")
+
+    wire.sockets[-1].close()  # the connection drops; the phone reconnects by itself
+    aino.wait_for_function("() => document.querySelector('.live-conn--online') === null")
+    aino.wait_for_selector(".live-conn--online")
+    assert len(wire.sockets) == 2
+    expect(aino.get_by_label(WHAT)).to_have_value("Jokainen tuo")
+
+    # A save the network swallowed stays in the outbox; after a reload it is sent again, and
+    # its acknowledgement ends the draft (the text is saved, not left half-typed).
+    wire.hold = True
+    aino.get_by_label("Uusi teksti: Otsikko").fill("Kaveri-ilta")
+    _field(aino, "Uusi teksti: Otsikko").get_by_role("button", name="Tallenna").click()
+    wire.hold = False
+    aino.reload()
+    aino.wait_for_selector(".live-conn--online")
+    title = _field(aino, "Uusi teksti: Otsikko")
+    expect(title.locator(".canvas-field__value")).to_have_text("Kaveri-ilta")
+    expect(aino.get_by_label("Uusi teksti: Otsikko")).to_have_value("")
+    expect(aino.get_by_label(WHAT)).to_have_value("Jokainen tuo")  # still half-typed
     aino.context.close()
 
 

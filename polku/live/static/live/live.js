@@ -145,7 +145,7 @@
         ctx.phones_title = m.phones_title; ctx.screen_title = m.screen_title; render();
         if (role !== "phone") renderPane(); break;
       case "me": if (m.slot === viewSlot) { ctx.me = m.data || {}; meSlot = m.slot; render(); } break;
-      case "ack": delete outbox[m.id]; save(); done(m.id, null); break;
+      case "ack": ackedDraft(outbox[m.id], m.id); delete outbox[m.id]; save(); done(m.id, null); break;
       case "error":
         if (m.id && (m.code === "retry" || m.code === "rate")) { setTimeout(resend, 2000); return; }
         if (m.id) { delete outbox[m.id]; save(); }
@@ -230,6 +230,18 @@
     var held = {};
     if (el.form) Array.prototype.forEach.call(el.form.querySelectorAll("[data-hold]"), function (h) { held[h.name] = h.value; });
     d[draftKey(el)] = { v: el.value, h: held };
+    saveDrafts();
+  }
+  /* an input resent from the outbox after a reload has no form waiting for it: its ack still
+     ends the draft that holds the same text */
+  function ackedDraft(sent, id) {
+    if (!sent || waiting[id] || sent.t !== "input" || !drafts[sent.slot]) return;
+    var text = sent.data && (sent.data.value != null ? sent.data.value : sent.data.text);
+    var d = drafts[sent.slot], gone = {};
+    Object.keys(d).forEach(function (k) { if (d[k].v === text) { delete d[k]; gone[k] = 1; } });
+    if (view && sent.slot === viewSlot) Array.prototype.forEach.call(view.querySelectorAll(TEXTS), function (el) {
+      if (el.value === text && gone[draftKey(el)]) { el.value = ""; if (el.form) delete el.form.dataset.dirty; }
+    });
     saveDrafts();
   }
   function dropDraft(el) { var d = drafts[viewSlot]; if (d) delete d[draftKey(el)]; }
