@@ -70,6 +70,8 @@ def test_half_typed_canvas_text_survives_a_switch_away_and_back_and_a_reload(liv
     aino.get_by_role("button", name="Oulun osasto").click()
     aino.get_by_text("Ryhmäsi: Oulun osasto").wait_for()
     aino.locator("details.canvas summary").click()
+    # no "join" in the group one is already in
+    expect(aino.get_by_role("button", name="Liity tähän ryhmään")).to_be_hidden()
     aino.get_by_label(WHAT).fill("Jokainen tuo kaverin ja")
     aino.get_by_label("Uusi teksti: Otsikko").fill("Kaveri-")
 

@@ -325,6 +325,11 @@
     });
     each(scope, "[data-show]", function (el) { el.hidden = !truthy(get(el.dataset.show, c)); });
     each(scope, "[data-hide]", function (el) { el.hidden = truthy(get(el.dataset.hide, c)); });
+    each(scope, "[data-hide-same]", function (el) {  // "a|b": hidden also while a equals b
+      var p = el.dataset.hideSame.split("|"), a = get(p[0], c), b = get(p[1], c);
+      var same = a != null && b != null && String(a) === String(b);
+      el.hidden = (el.dataset.hide !== undefined && el.hidden) || same;
+    });
     each(scope, "[data-width]", function (el) { el.style.width = Math.max(0, Math.min(100, +get(el.dataset.width, c) || 0)) + "%"; });
     each(scope, "[data-attr]", function (el) {
       if (el.dataset.hold !== undefined && el.form && el.form.dataset.dirty) return;
