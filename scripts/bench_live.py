@@ -48,6 +48,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import math
 import os
 import random
 import resource
@@ -184,8 +185,9 @@ class Run:
 
     def prepare(self, env: dict[str, str]) -> None:
         subprocess.run([PY, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
+        agenda = "experiment_canvas" if self.target == "groups" else "topics,dot_vote"
         out = subprocess.run(
-            [PY, "manage.py", "live_room", "--code", "BENCH2", "--activities", "topics,dot_vote"],
+            [PY, "manage.py", "live_room", "--code", "BENCH2", "--activities", agenda],
             cwd=ROOT, env=env, check=True, capture_output=True, text=True,
         ).stdout  # fmt: skip
         self.room = json.loads(out.strip().splitlines()[-1])
@@ -202,7 +204,7 @@ class Run:
             port = free_port()
             self._spawn(uvicorn_cmd("bench_bare:app", port, a), env, port)
             return {"port": port, "screens": [port]}
-        if self.target == "polku":
+        if self.target in ("polku", "groups"):
             self.database = f"sqlite:///{self.tmp / 'db.sqlite3'}"
             env = self.env(self.database, WEB_CONCURRENCY=str(self.processes))
             self.prepare(env)
@@ -240,7 +242,7 @@ class Run:
         return pids
 
     def stored_ids(self) -> set[str]:
-        sql = "SELECT client_id FROM live_liveevent WHERE kind IN ('card', 'vote')"
+        sql = "SELECT client_id FROM live_liveevent WHERE kind IN ('card', 'vote', 'edit')"
         if self.database.startswith("sqlite"):
             with sqlite3.connect(self.database.removeprefix("sqlite:///")) as db:
                 return {row[0] for row in db.execute(sql)}
@@ -283,6 +285,7 @@ def measure(args: argparse.Namespace, target: str, processes: int, participants:
             "participants": participants, "join_rate": args.join_rate,
             "duration": args.duration, "deflate": args.client_deflate,
             "static": not args.no_static, "seed": args.seed,
+            "groups": args.groups if target == "groups" else 0, "edits": args.group_edits,
         }  # fmt: skip
         time.sleep(1.0)
         load_before, uptime_before = os.getloadavg()[0], uptime()
@@ -380,7 +383,87 @@ async def load(config: dict) -> dict:
                                      int(data.get("dots") or 0)))  # fmt: skip
             super()._handle(msg)
 
-    staff = Phone(base, code, path=f"console/?k={room['console_key']}", compression=compression)
+    grouped = int(config.get("groups") or 0)
+
+    class Sampler(Phone):
+        """A phone (or the console) that keeps (time, activity, cards) of every snapshot: the
+        plenary baseline of input → other phones (and → console)."""
+
+        def __init__(self, *a, **kw) -> None:
+            super().__init__(*a, **kw)
+            self.samples: list[tuple[float, str, int]] = []
+
+        def _handle(self, msg: dict) -> None:
+            if msg.get("t") == "snapshot":
+                data = msg.get("data") or {}
+                key = (msg.get("activity") or {}).get("key") or ""
+                self.samples.append((time.monotonic(), key, int(data.get("count") or 0)))
+            super()._handle(msg)
+
+    class GroupPhone(Phone):
+        """A phone in a group: when each canvas field's revision first reached 1, 2, … (the
+        k-th edit of a field is on this phone once the field's ``r`` reaches k)."""
+
+        def __init__(self, *a, **kw) -> None:
+            super().__init__(*a, **kw)
+            self.gid: str | None = None
+            self.canvas: str | None = None
+            self.first_seen: dict[str, list[float]] = {}
+            self.waiters: dict[str, asyncio.Future] = {}
+
+        def _handle(self, msg: dict) -> None:
+            t = msg.get("t")
+            if t == "snapshot":
+                now = time.monotonic()
+                group = msg.get("group")
+                if group:
+                    self.gid = group.get("id")
+                activity = msg.get("activity") or {}
+                canvases = (msg.get("data") or {}).get("groups") or []
+                if group and activity.get("status") == "open" and canvases and "f" in canvases[0]:
+                    self.canvas = canvases[0]["id"]
+                    for name, field in canvases[0]["f"].items():
+                        seen = self.first_seen.setdefault(name, [])
+                        while len(seen) < field["r"]:
+                            seen.append(now)
+            super()._handle(msg)
+            if t in ("ack", "error"):
+                waiter = self.waiters.pop(msg.get("id"), None)
+                if waiter is not None and not waiter.done():
+                    waiter.set_result(t == "ack")
+
+    class Grid(Phone):
+        """The facilitator's console: when each group's input count in the grid first reached
+        1, 2, …"""
+
+        def __init__(self, *a, **kw) -> None:
+            super().__init__(*a, **kw)
+            self.grid_seen: dict[str, list[float]] = {}
+            self.grid_bytes: list[int] = []
+
+        def _handle(self, msg: dict) -> None:
+            if msg.get("t") == "snapshot" and msg.get("groups"):
+                now = time.monotonic()
+                for tile in msg["groups"].get("list") or []:
+                    seen = self.grid_seen.setdefault(tile["id"], [])
+                    while len(seen) < tile["inputs"]:
+                        seen.append(now)
+            super()._handle(msg)
+
+    class Laptop(Phone):
+        """A participant on a wide screen: the page's own view and the screen pane's view."""
+
+        def __init__(self, *a, **kw) -> None:
+            super().__init__(*a, **kw)
+            self.views: dict[str, str] = {}
+
+        def _handle(self, msg: dict) -> None:
+            if msg.get("t") == "view":
+                self.views[msg.get("pane") or "main"] = msg.get("html") or ""
+            super()._handle(msg)
+
+    staff_cls = Grid if grouped else Sampler
+    staff = staff_cls(base, code, path=f"console/?k={room['console_key']}", compression=compression)
     screens = [
         Screen(
             f"ws://{host}:{p}",
@@ -426,8 +509,9 @@ async def load(config: dict) -> dict:
                 await asyncio.sleep(min(8.0, 0.5 * 2**attempt) * random.uniform(0.5, 1.5))
         if record["page_ms"] is None:
             return
-        phone = Phone(base, code, compression=compression, open_timeout=20)
-        phone.skip_snapshots = True
+        cls = GroupPhone if grouped else (Sampler if i < PHONE_SAMPLERS else Phone)
+        phone = cls(base, code, compression=compression, open_timeout=20)
+        phone.skip_snapshots = cls is Phone
         opening = time.monotonic()
         phone._task = asyncio.ensure_future(phone._loop())
         with contextlib.suppress(TimeoutError):
@@ -444,8 +528,15 @@ async def load(config: dict) -> dict:
     await asyncio.gather(*(join(i) for i in range(n)))
     storm_s = time.monotonic() - t0
 
+    laptop = Laptop(base, code, compression=compression)
+    grouped_result: dict = {}
+    if grouped:
+        grouped_result = await group_phase(config, staff, phones, laptop)  # type: ignore[arg-type]
+    else:
+        await laptop.start()
+        await laptop._send({"t": "watch", "screen": True})
     sends: dict[str, list[tuple[float, Phone, str]]] = {"card": [], "vote": []}
-    if duration > 0:
+    if duration > 0 and not grouped:
         p0 = time.monotonic()
         await staff.control(slots["topics"], "open")
         await staff.wait_acked(20)
@@ -485,6 +576,26 @@ async def load(config: dict) -> dict:
         await asyncio.gather(*(p.wait_acked(60) for p in phones))
         await asyncio.sleep(1.5)
 
+    # the plenary baseline: input → other phones, input → console (cards; the k-th shown
+    # once the count reaches k)
+    def count_latency(clients: list, kind: str, key: str) -> list[float]:
+        sent = sorted(t for t, phone, cid in sends[kind] if cid in phone.acked)
+        out: list[float] = []
+        for client in clients:
+            samples = [(s[0], s[2]) for s in client.samples if s[1] == key]
+            j = 0
+            for k, at in enumerate(sent, start=1):
+                while j < len(samples) and (samples[j][0] < at or samples[j][1] < k):
+                    j += 1
+                if j == len(samples):
+                    break
+                out.append((samples[j][0] - at) * 1000)
+        return out
+
+    plenary_phones = count_latency([p for p in phones if isinstance(p, Sampler)], "card", "topics")
+    plenary_console = count_latency([staff] if isinstance(staff, Sampler) else [], "card", "topics")
+    page_gzip = await laptop_page(host, port, code, assets, laptop)
+
     # latency per screen: the k-th acknowledged input is shown once the count reaches k
     latencies: list[list[float]] = []
     for screen in screens:
@@ -518,7 +629,7 @@ async def load(config: dict) -> dict:
     ack_ms = [(p.ack_at[c] - p.sent_at[c]) * 1000 for p in phones for c in p.acked if c in p.ack_at]
     in_times = [r["in_at"] for r in joins if r.get("in_at") is not None]
     first = min((r["arrived"] for r in joins), default=0.0)
-    for client in (staff, *screens, *phones):
+    for client in (staff, *screens, *phones, laptop):
         await client.stop()
     join_ms = [r["join_ms"] for r in joins if r["join_ms"] is not None]
     page_ms = [r["page_ms"] for r in joins if r["page_ms"] is not None]
@@ -540,7 +651,131 @@ async def load(config: dict) -> dict:
         "ack_p50": pct(ack_ms, 0.5), "ack_p95": pct(ack_ms, 0.95),
         "page_bytes": page_bytes, "assets": len(assets),
         "reconnects": sum(p.reconnects for p in phones),
+        "phones_p50": pct(plenary_phones, 0.5), "phones_p95": pct(plenary_phones, 0.95),
+        "phones_p99": pct(plenary_phones, 0.99), "console_p50": pct(plenary_console, 0.5),
+        "console_p95": pct(plenary_console, 0.95), "console_p99": pct(plenary_console, 0.99),
+        "page_gzip": page_gzip, **grouped_result,
     }  # fmt: skip
+
+
+PHONE_SAMPLERS = 20  # plenary phones that keep every snapshot (the input → phones baseline)
+# one writer per field in a group of 10 (a field's revision then counts that writer's edits)
+CANVAS_FIELDS = ("title", "topic", "builds_on", "what_we_try", "who", "first_step",
+                 "first_step_on", "duration_weeks", "support_needed", "contact_email")  # fmt: skip
+
+
+def canvas_value(field: str, i: int, k: int) -> str:
+    if field == "first_step_on":
+        return f"2027-{1 + k % 12:02d}-{1 + i % 28:02d}"
+    if field == "duration_weeks":
+        return str(1 + (i + k) % 104)
+    if field == "contact_email":
+        return f"ryhma{i}.{k}@esimerkki.fi"
+    return f"Kokeilu {i}.{k}: kummit uusille jäsenille ja tervetulokahvit"
+
+
+async def group_phase(config: dict, staff, phones: list, laptop) -> dict:
+    """1,000 phones in groups of 10, each group on its own canvas: the facilitator splits at
+    random and opens the canvas; every member edits its own field ``edits`` times. Latency
+    input → every other member of the group (the k-th edit of a field is shown once the
+    field's revision reaches k on that phone) and input → the facilitator's grid (the k-th
+    input of a group once the tile's input count reaches k)."""
+    slot = config["room"]["slots"]["experiment_canvas"]
+    duration, edits = config["duration"], config["edits"]
+    size = max(2, math.ceil(len(phones) / config["groups"]))
+    await staff.group("split", {"method": "random", "size": size}, slot=slot)
+    await staff.wait_acked(60)
+    await staff.control(slot, "open")
+    await staff.wait_acked(30)
+    end = time.monotonic() + 60
+    while time.monotonic() < end and any(p.canvas is None for p in phones):
+        await asyncio.sleep(0.2)
+    await laptop.start()  # a newcomer: goes to the smallest group; sees its group's screen
+    await laptop._send({"t": "watch", "screen": True})
+    members: dict[str, list] = {}
+    for phone in phones:
+        if phone.gid is not None and phone.canvas is not None:
+            members.setdefault(phone.gid, []).append(phone)
+    sends: list[tuple[float, object, str, str, int, str]] = []
+    loop = asyncio.get_running_loop()
+    p0 = time.monotonic()
+
+    async def editor(i: int, phone, field: str) -> None:
+        done = 0  # this phone is the field's only writer: its revision = acknowledged edits
+        for k, at in enumerate(sorted(random.uniform(0.05, 0.95) * duration
+                                      for _ in range(edits)), start=1):  # fmt: skip
+            await asyncio.sleep(max(0.0, at - (time.monotonic() - p0)))
+            cid = f"e{i}-{k}"
+            frame = {"t": "input", "id": cid, "slot": slot, "kind": "edit",
+                     "data": {"item": phone.canvas, "field": field, "rev": done,
+                              "value": canvas_value(field, i, k)}}  # fmt: skip
+            waiter = phone.waiters[cid] = loop.create_future()
+            phone.outbox[cid] = frame
+            phone.sent_at[cid] = time.monotonic()
+            await phone._send(frame)
+            try:
+                acked = await asyncio.wait_for(waiter, 60)
+            except TimeoutError:
+                return
+            if acked:
+                done += 1
+                sends.append((phone.sent_at[cid], phone, phone.gid, field, done, cid))
+
+    tasks = []
+    for gid in members:
+        group = sorted(members[gid], key=phones.index)
+        for j, phone in enumerate(group[: len(CANVAS_FIELDS)]):
+            tasks.append(editor(phones.index(phone), phone, CANVAS_FIELDS[j]))
+    await asyncio.gather(*tasks)
+    await asyncio.gather(*(p.wait_acked(60) for p in phones))
+    await asyncio.sleep(1.5)
+    member_ms: list[float] = []
+    unseen = 0
+    for at, phone, gid, field, k, _cid in sends:
+        for other in members[gid]:
+            if other is phone:
+                continue
+            seen = other.first_seen.get(field, [])
+            if len(seen) >= k:
+                member_ms.append((seen[k - 1] - at) * 1000)
+            else:
+                unseen += 1
+    grid_ms: list[float] = []
+    for gid in members:
+        sent = sorted(at for at, _p, g, *_rest in sends if g == gid)
+        seen = staff.grid_seen.get(gid, [])
+        grid_ms += [(seen[k] - at) * 1000 for k, at in enumerate(sent) if k < len(seen)]
+    last = staff.last_snapshot or {}
+    return {
+        "groups_n": len(members), "group_size": size, "edits_acked": len(sends),
+        "members_p50": pct(member_ms, 0.5), "members_p95": pct(member_ms, 0.95),
+        "members_p99": pct(member_ms, 0.99), "members_n": len(member_ms), "unseen": unseen,
+        "grid_p50": pct(grid_ms, 0.5), "grid_p95": pct(grid_ms, 0.95),
+        "grid_p99": pct(grid_ms, 0.99), "grid_n": len(grid_ms),
+        "grid_snapshot_kb": round(len(json.dumps(last).encode()) / 1024, 1),
+    }  # fmt: skip
+
+
+async def laptop_page(host: str, port: int, code: str, assets: list[str], laptop) -> dict:
+    """What a laptop with the screen pane loads, gzip-compressed: the page, its style sheets
+    and script, and the two views it is sent (its own and the screen pane's)."""
+    import gzip
+
+    from polku.live.simclient import http_get
+
+    await asyncio.sleep(1.0)  # the screen pane's view arrives after the watch frame
+    got = await http_get(host, port, [f"/j/{code}/", *assets], headers={"Accept-Language": "fi"})
+
+    def gz(body: bytes, headers: dict[str, str] | None = None) -> int:
+        if headers and headers.get("content-encoding") in ("gzip", "br"):
+            return len(body)
+        return len(gzip.compress(body, 6))
+
+    html = gz(got[0][2], got[0][1])
+    static = sum(gz(body, headers) for _status, headers, body in got[1:])
+    views = sum(gz(v.encode()) for v in laptop.views.values())
+    return {"html": html, "static": static, "views": views, "panes": sorted(laptop.views),
+            "total": html + static + views}  # fmt: skip
 
 
 # -- report --------------------------------------------------------------------------------
@@ -564,7 +799,7 @@ def report_run(r: dict) -> None:
         f"ws_open_p50_ms={fmt(r['open_p50'])} ws_open_p95_ms={fmt(r['open_p95'])} "
         f"http_5xx={r['http_5xx']} retries={r['retries']} http_fail={r['http_fail']} ws_fail={r['ws_fail']}"
     )
-    if r["inputs"]:
+    if r["inputs"] and r["target"] != "groups":
         lat = " ".join(
             f"screen{i}_p50_ms={fmt(a)} p95_ms={fmt(b)} p99_ms={fmt(c)}"
             for i, (a, b, c) in enumerate(
@@ -575,6 +810,30 @@ def report_run(r: dict) -> None:
             f"live: target={label} participants={r['participants']} inputs={r['inputs']} "
             f"acked={r['acked']} stored={r['stored']} lost={r['lost']} {lat} "
             f"ack_p95_ms={fmt(r['ack_p95'])} shown={r['final']} errors={r['errors']}"
+        )
+    page = r.get("page_gzip") or {}
+    page_text = (
+        f"laptop_page_gzip_bytes={page['total']} (html={page['html']} css_js={page['static']} "
+        f"views={page['views']} panes={'+'.join(page['panes'])})"
+        if page
+        else ""
+    )
+    if r["target"] == "groups":
+        print(
+            f"groups: target={label} phones={r['in']} groups={r['groups_n']} size={r['group_size']} "
+            f"edits_acked={r['edits_acked']} acked={r['acked']} stored={r['stored']} lost={r['lost']} "
+            f"members_p50_ms={fmt(r['members_p50'])} members_p95_ms={fmt(r['members_p95'])} "
+            f"members_p99_ms={fmt(r['members_p99'])} (n={r['members_n']} unseen={r['unseen']}) "
+            f"grid_p50_ms={fmt(r['grid_p50'])} grid_p95_ms={fmt(r['grid_p95'])} "
+            f"grid_p99_ms={fmt(r['grid_p99'])} (n={r['grid_n']}) grid_snapshot_kb={r['grid_snapshot_kb']} "
+            f"{page_text} errors={r['errors']}"
+        )
+    elif r["target"] != "bare" and r["inputs"]:
+        print(
+            f"plenary: target={label} phones={r['in']} cards→phones_p50_ms={fmt(r['phones_p50'])} "
+            f"p95_ms={fmt(r['phones_p95'])} p99_ms={fmt(r['phones_p99'])} "
+            f"cards→console_p50_ms={fmt(r['console_p50'])} p95_ms={fmt(r['console_p95'])} "
+            f"p99_ms={fmt(r['console_p99'])} {page_text}"
         )
     print(
         f"machine: load_before={r['load_before']} load_max={r['load_max']} cpus={CPUS} "
@@ -620,6 +879,30 @@ def report_medians(results: list[dict]) -> None:
             if b_cpu and m["server_cpu_s"]:
                 parts.append(f"server_cpu×{m['server_cpu_s'] / b_cpu:.1f}")
             ratio = " ratio: " + " ".join(parts)
+        extra = ""
+        if target == "groups":
+            g = {key: median([r.get(key) for r in runs]) for key in
+                 ("members_p50", "members_p95", "members_p99", "grid_p50", "grid_p95", "grid_p99")}  # fmt: skip
+            page = median([(r.get("page_gzip") or {}).get("total") for r in runs])
+            extra = (
+                f" members_p50/95/99_ms={fmt(g['members_p50'])}/{fmt(g['members_p95'])}/"
+                f"{fmt(g['members_p99'])} grid_p50/95/99_ms={fmt(g['grid_p50'])}/"
+                f"{fmt(g['grid_p95'])}/{fmt(g['grid_p99'])} laptop_page_gzip_kb="
+                f"{page / 1024:.1f}"
+                if page
+                else ""
+            )
+        elif target != "bare":
+            g = {key: median([r.get(key) for r in runs]) for key in
+                 ("phones_p50", "phones_p95", "phones_p99", "console_p50", "console_p95",
+                  "console_p99")}  # fmt: skip
+            page = median([(r.get("page_gzip") or {}).get("total") for r in runs])
+            extra = (
+                f" cards→phones_p50/95/99_ms={fmt(g['phones_p50'])}/{fmt(g['phones_p95'])}/"
+                f"{fmt(g['phones_p99'])} cards→console_p50/95/99_ms={fmt(g['console_p50'])}/"
+                f"{fmt(g['console_p95'])}/{fmt(g['console_p99'])}"
+                + (f" laptop_page_gzip_kb={page / 1024:.1f}" if page else "")
+            )
         heavy = sum(1 for r in runs if r["heavy"])
         print(
             f"median: {label:10} participants={n} runs={len(runs)} failed={fmt(m['failed'])} "
@@ -627,7 +910,7 @@ def report_medians(results: list[dict]) -> None:
             f"join_p95_ms={fmt(m['join_p95'])} presenter_p95_ms={fmt(lat95)} presenter_p99_ms={fmt(lat99)} "
             f"lost={fmt(m['lost'])} server_cpu_ms_per_phone={cpu_ms:.2f} "
             f"load_before={m['load_before']} load_max={m['load_max']}"
-            f"{' heavy_runs=' + str(heavy) if heavy else ''}{ratio}"
+            f"{' heavy_runs=' + str(heavy) if heavy else ''}{ratio}{extra}"
         )
 
 
@@ -640,10 +923,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--join-rate", type=float, default=250.0, help="phones arriving per second")
     parser.add_argument("--duration", type=float, default=60.0,
                         help="seconds of the input phase (1 topic + 5 dots each); 0 = join storm only")  # fmt: skip
-    parser.add_argument("--target", action="append", choices=["bare", "polku", "scaleout"],
-                        help="default: bare and polku")  # fmt: skip
-    parser.add_argument("--processes", type=ints, default=[1, 2],
-                        help="uvicorn worker processes per instance (polku target)")  # fmt: skip
+    parser.add_argument("--target", action="append",
+                        choices=["bare", "polku", "scaleout", "groups"],
+                        help="default: bare and polku; with --groups: polku and groups")  # fmt: skip
+    parser.add_argument("--processes", type=ints, default=None,
+                        help="uvicorn worker processes per instance (polku target); "
+                             "default 1,2 (1 with --groups)")  # fmt: skip
+    parser.add_argument("--groups", type=int, default=0,
+                        help="the groups target: the phones in this many groups of equal size, "
+                             "each group on its own canvas, the facilitator's grid connected")  # fmt: skip
+    parser.add_argument("--group-edits", type=int, default=6,
+                        help="canvas edits per phone in the groups target (the plenary run "
+                             "sends 6 inputs per phone too: 1 topic + 5 dots)")  # fmt: skip
     parser.add_argument("--server-deflate", action="store_true",
                         help="the server accepts permessage-deflate (serve.sh declines it)")  # fmt: skip
     parser.add_argument("--no-client-deflate", dest="client_deflate", action="store_false",
@@ -677,6 +968,12 @@ def main() -> None:
     )
     add_arguments(parser)
     args = parser.parse_args()
+    if args.groups and not args.target:
+        args.target = ["polku", "groups"]
+    if "groups" in (args.target or []) and not args.groups:
+        args.groups = 100
+    if args.processes is None:
+        args.processes = [1] if args.groups else [1, 2]
     targets = args.target or ["bare", "polku"]
     nofile = raise_nofile()
     # DEBUG=0 as deployed: hashed static names from the manifest (the real file sizes, and what
@@ -710,7 +1007,7 @@ def main() -> None:
             for n in args.participants:
                 for target in targets:
                     for processes in args.processes if target != "bare" else [1]:
-                        if target == "scaleout" and processes != args.processes[0]:
+                        if target in ("scaleout", "groups") and processes != args.processes[0]:
                             continue
                         modes = ["off", "on"] if args.embed_on_arrival == "both" else [""]
                         for mode in modes if target != "bare" else [""]:

@@ -208,11 +208,11 @@ class Snapshots:
             if slot
             else None
         )
+        snap["groups"] = self.groups_grid(conn)
         if slot is not None and slot.id in self.phase_slots and conn.group is None:
-            snap["data"] = self.groups_grid(conn)  # every group at once
+            snap["data"] = {"grid": True}  # every group at once: the grid is in "groups"
         else:
             snap["data"] = self.activity_data(slot, "console", conn.group) if slot else {}
-        snap["groups"] = self.groups_grid(conn)
         snap["bridge_down"] = bridge_mod.bridge is not None and not bridge_mod.bridge.ok
         return snap
 

@@ -308,3 +308,94 @@ def test_ending_the_day_during_a_group_phase_saves_every_groups_results():
     assert sorted(
         ActivityResult.objects.filter(slot=topics).values_list("text", "data__group_name")
     ) == [("Oulun aihe", "Oulun osasto"), ("Turun aihe", "Turun osasto")]
+
+
+def test_hybrid_parity_paper_notes_in_a_group_where_people_are_and_counts_per_group():
+    """A hybrid day: the console counts who said they are in the room or remote, types a paper
+    note into one group's wall (counted as that group's input), and the grid shows per group
+    how many are members, in the room, remote, online and how many inputs it has."""
+    from polku.workshops.models import WorkshopDay
+
+    day, (topics, _vote), fac = live_day(
+        units=("Oulun osasto", "Turun osasto"), mode=WorkshopDay.Mode.HYBRID
+    )
+    oulu, turku = day.units
+
+    async def scenario():
+        staff = await console(day, fac.user_id)
+        a1 = await phone(day.join_code, unit=oulu.pk, name="Aino", attendance="room")
+        a2 = await phone(day.join_code, unit=oulu.pk, name="Eero", attendance="remote")
+        b1 = await phone(day.join_code, unit=turku.pk, name="Ilona")
+        snap = await receive_until(staff, "snapshot", lambda m: m["connected"]["total"] == 3)
+        assert snap["connected"]["where"] == {"room": 1, "remote": 1, "unknown": 1}
+
+        await staff_send(staff, group_frame("k1", "split", {"method": "unit"}, slot=topics.pk))
+        await staff_send(staff, {"t": "control", "id": "k2", "slot": topics.pk,
+                                 "action": "open", "data": {}})  # fmt: skip
+        # a paper note needs a group to land in
+        paper = {"t": "input", "id": "f1", "slot": topics.pk, "kind": "card",
+                 "data": {"text": "Paperilta: kahvit uusille"}}  # fmt: skip
+        await staff.send_json_to(paper)
+        assert await receive_until(staff, "error") == {
+            "t": "error", "id": "f1", "code": "group",
+            "message": "Avaa ensin yksi ryhmä kirjoittaaksesi sen työhön.",
+        }  # fmt: skip
+        await staff.send_json_to(group_frame("v1", "view", {"group": "g2"}))
+        assert await receive_until(staff, "ack") == {"t": "ack", "id": "v1"}
+        # the console's snapshot (next tick) may come before the ack (after the commit)
+        await staff.send_json_to({**paper, "id": "f2"})
+        seen = []
+        while not (
+            any(m["t"] == "ack" for m in seen)
+            and any(m["t"] == "snapshot" and m["data"].get("count") == 1 for m in seen)
+        ):
+            seen.append(await staff.receive_json_from(timeout=3))
+        assert [m for m in seen if m["t"] == "ack"] == [{"t": "ack", "id": "f2", "seq": 3}]
+        snap = next(m for m in seen if m["t"] == "snapshot" and m["data"].get("count") == 1)
+        assert [(c["text"], c["paper"]) for c in snap["data"]["cards"]] == [
+            ("Paperilta: kahvit uusille", True)
+        ]
+        # the same pool: Turku's phone sees the note on its group's wall, Oulu's does not
+        snap = await b1.snapshot(lambda m: m["data"].get("count") == 1)
+        assert [c["text"] for c in snap["data"]["cards"]] == ["Paperilta: kahvit uusille"]
+        await a2.send({"t": "input", "id": "t1", "slot": topics.pk, "kind": "card",
+                       "data": {"text": "Etänä mukana"}})  # fmt: skip
+        assert (await receive_until(a2.comm, "ack"))["id"] == "t1"
+        snap = await a1.snapshot(lambda m: m["data"].get("count") == 1)
+        assert [c["text"] for c in snap["data"]["cards"]] == ["Etänä mukana"]
+
+        # back to all groups: the grid counts per group
+        await staff.send_json_to(group_frame("v2", "view", {"group": None}))
+        assert await receive_until(staff, "ack") == {"t": "ack", "id": "v2"}
+        snap = await receive_until(
+            staff, "snapshot",
+            lambda m: m["groups"]["viewing"] is None
+            and [t["inputs"] for t in m["groups"]["list"]] == [1, 1],
+        )  # fmt: skip
+        assert snap["data"] == {"grid": True}
+        keys = ("id", "name", "n", "online", "room", "remote", "inputs", "viewing")
+        assert [{k: t[k] for k in keys} for t in snap["groups"]["list"]] == [
+            {"id": "g1", "name": "Oulun osasto", "n": 2, "online": 2, "room": 1, "remote": 1,
+             "inputs": 1, "viewing": False},
+            {"id": "g2", "name": "Turun osasto", "n": 1, "online": 1, "room": 0, "remote": 0,
+             "inputs": 1, "viewing": False},
+        ]  # fmt: skip
+        assert [
+            [(m["id"], m["name"], m["room"], m["remote"], m["online"]) for m in t["members"]]
+            for t in snap["groups"]["list"]
+        ] == [
+            [(a1.key, "Aino", True, False, True), (a2.key, "Eero", False, True, True)],
+            [(b1.key, "Ilona", False, False, True)],
+        ]
+        assert [t["data"]["count"] for t in snap["groups"]["list"]] == [1, 1]  # mini-views
+        for p in (a1, a2, b1):
+            await p.comm.disconnect()
+        await staff.disconnect()
+
+    run(scenario)
+    paper_note = LiveEvent.objects.get(client_id="f2")
+    assert (paper_note.kind, paper_note.group, paper_note.actor) == (
+        "card",
+        "g2",
+        f"f{fac.user_id}",
+    )
