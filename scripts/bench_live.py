@@ -18,13 +18,24 @@ Phases (per run):
    card/dot count reaches k: exact for a FIFO room, and the same measure for one process, two
    processes and two instances). lost = acknowledged inputs missing from the database.
 
+3. **groups** (target ``groups``, ``--groups N``) — instead of phase 2: the facilitator
+   splits the phones at random into N groups of equal size on a canvas agenda item and opens
+   it; every phone edits its own field of its group's canvas ``--group-edits`` times (6, as
+   many inputs as phase 2 sends) while the facilitator's grid is connected. Reported:
+   input → every other member of the group, input → the grid (p50/p95/p99), lost, the grid
+   snapshot's size, and the page of a laptop with the screen pane (gzip: page, style sheets
+   and script, and the two views it is sent). The ``polku`` run beside it is the plenary
+   baseline: the same phones in one room, with cards → other phones (20 phones keep their
+   snapshots) and cards → console.
+
 Targets (``--target``, several allowed, each run ``--runs`` times per participant count):
 
 * ``bare``     — scripts/bench_bare.py: the same URLs and frames without Django (the baseline);
 * ``polku``    — the embedded default: SQLite, no Redis, ``--processes`` uvicorn worker
   processes (1 and 2 by default), as scripts/serve.sh runs it;
 * ``scaleout`` — two instances on PostgreSQL + Redis behind nginx (deploy/nginx/polku.conf);
-  a presenter screen on each instance.
+  a presenter screen on each instance;
+* ``groups``   — the embedded default (1 process) with phase 3 instead of phase 2.
 
 The machine load (``uptime``) is printed before and during every run; a run that started with
 the load above the number of cores is marked ``HEAVY-OUTSIDE-LOAD``. Medians over the runs and
@@ -33,6 +44,7 @@ ratios to the bare server end the report. Examples:
     make bench-live                                           # 1,000 phones, bare + 1 and 2 processes
     make bench-live BENCH_ARGS="--participants 1000,3000,5000 --runs 3"
     make bench-live BENCH_ARGS="--target scaleout --participants 2000"
+    make bench-live BENCH_ARGS="--groups 100 --participants 1000 --runs 3"  # plenary + groups
 
 ``add_arguments``/``SERVER_ENV_HOOKS`` let other features add their own switches (the server
 environment of a run can be extended without touching the phases).
@@ -532,9 +544,7 @@ async def load(config: dict) -> dict:
     grouped_result: dict = {}
     if grouped:
         grouped_result = await group_phase(config, staff, phones, laptop)  # type: ignore[arg-type]
-    else:
-        await laptop.start()
-        await laptop._send({"t": "watch", "screen": True})
+
     sends: dict[str, list[tuple[float, Phone, str]]] = {"card": [], "vote": []}
     if duration > 0 and not grouped:
         p0 = time.monotonic()
@@ -592,6 +602,9 @@ async def load(config: dict) -> dict:
                 out.append((samples[j][0] - at) * 1000)
         return out
 
+    if not grouped:  # after the inputs: 1,001 phones would halve the plenary's phone rate
+        await laptop.start()
+        await laptop._send({"t": "watch", "screen": True})
     plenary_phones = count_latency([p for p in phones if isinstance(p, Sampler)], "card", "topics")
     plenary_console = count_latency([staff] if isinstance(staff, Sampler) else [], "card", "topics")
     page_gzip = await laptop_page(host, port, code, assets, laptop)

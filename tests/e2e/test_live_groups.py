@@ -96,12 +96,28 @@ def _join(page, server, code, *, unit=None):
         page.get_by_text("Lähetetty. Kiitos!").wait_for()
 
 
+REMOTE_DAY = """
+from polku.workshops.models import WorkshopDay
+WorkshopDay.objects.filter(join_code="REMOT2").update(mode="remote")
+"""
+
+
 def test_remote_laptop_sees_the_revealed_dot_vote_without_a_projector(live, page, browser):
-    server, room = live("REMOT2", "topics,dot_vote")
+    server, room = live("REMOT2", "topics,dot_vote", setup=REMOTE_DAY)
     console = _console(page, server, room)
     laptop_ctx = browser.new_context(locale="fi-FI", viewport={"width": 1366, "height": 768})
     laptop = laptop_ctx.new_page()
     _join(laptop, server, "REMOT2")
+    # where they take part, if they say so: counted on the console
+    laptop.get_by_text("Nimesi ja yksikkösi (vapaaehtoinen)").click()
+    laptop.get_by_label("etänä").check()
+    laptop.locator("#live-profile").get_by_role("button", name="Tallenna").click()
+    expect(console.locator(".console__where")).to_have_text(
+        "Paikan päällä: 0 · Etänä: 1 · Ei kertonut: 0"
+    )
+    laptop.reload()
+    laptop.wait_for_selector(".live-conn--online")
+    expect(laptop.get_by_label("etänä")).to_be_checked()  # the answer comes back with "me"
     mirror = laptop.locator("#live-screen")
     expect(mirror).to_be_visible()  # beside the input on a laptop, no tab needed
     expect(laptop.get_by_role("tab", name="Näytä valkokangas")).to_be_hidden()

@@ -740,7 +740,8 @@ class Room(GroupRoom, Suggestions):
     def _welcome(self, conn: Conn) -> dict[str, Any]:
         me = {}
         if conn.participant is not None:
-            me = {"name": conn.participant.name, "unit": conn.participant.unit}
+            me = {"name": conn.participant.name, "unit": conn.participant.unit,
+                  "attendance": conn.participant.attendance or None}  # fmt: skip
         return {"v": PROTOCOL_VERSION, "role": conn.audience, "code": self.code, "me": me}
 
     async def send_me(self, conn: Conn, slot_id: int) -> None:

@@ -74,7 +74,7 @@ def test_phone_join_gets_welcome_view_and_snapshot():
         welcome = await comm.receive_json_from()
         assert welcome == {
             "t": "welcome", "v": 1, "role": "phone", "code": day.join_code,
-            "me": {"name": "Maija", "unit": None},
+            "me": {"name": "Maija", "unit": None, "attendance": None},
         }  # fmt: skip
         view = await comm.receive_json_from()
         assert view["t"] == "view"

@@ -399,3 +399,35 @@ def test_hybrid_parity_paper_notes_in_a_group_where_people_are_and_counts_per_gr
         "g2",
         f"f{fac.user_id}",
     )
+
+
+def test_facilitator_types_a_groups_paper_canvas_into_its_copy_counted_as_its_input():
+    day, (canvas,), fac = live_day(activities=("experiment_canvas",), units=("Oulun osasto",))
+    (oulu,) = day.units
+
+    async def scenario():
+        staff = await console(day, fac.user_id)
+        p = await phone(day.join_code, unit=oulu.pk)
+        await staff_send(staff, group_frame("k1", "split", {"method": "unit"}, slot=canvas.pk))
+        await staff_send(staff, {"t": "control", "id": "k2", "slot": canvas.pk,
+                                 "action": "open", "data": {}})  # fmt: skip
+        await staff.send_json_to(group_frame("v1", "view", {"group": "g1"}))
+        assert await receive_until(staff, "ack") == {"t": "ack", "id": "v1"}
+        await staff_send(staff, {"t": "input", "id": "f1", "slot": canvas.pk, "kind": "edit",
+                                 "data": {"item": "g1", "field": "title", "rev": 0,
+                                          "value": "Kaveri-ilta paperilta"}})  # fmt: skip
+        snap = await p.snapshot(
+            lambda m: [g["f"]["title"]["r"] for g in m["data"].get("groups", [])] == [1]
+        )
+        assert snap["data"]["groups"][0]["f"]["title"] == {"v": "Kaveri-ilta paperilta", "r": 1}
+        await staff.send_json_to(group_frame("v2", "view", {"group": None}))
+        snap = await receive_until(
+            staff, "snapshot", lambda m: m["groups"]["viewing"] is None and m["data"] == {"grid": True}
+        )  # fmt: skip
+        assert [(t["id"], t["inputs"]) for t in snap["groups"]["list"]] == [("g1", 1)]
+        await p.comm.disconnect()
+        await staff.disconnect()
+
+    run(scenario)
+    edit = LiveEvent.objects.get(client_id="f1")
+    assert (edit.kind, edit.group, edit.actor) == ("edit", "g1", f"f{fac.user_id}")

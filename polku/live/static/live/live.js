@@ -212,6 +212,7 @@
     if (document.activeElement && f.contains(document.activeElement)) return;
     if (f.elements.name && !f.elements.name.value) f.elements.name.value = me.name || "";
     if (f.elements.unit && me.unit) f.elements.unit.value = String(me.unit);
+    if (f.elements.attendance && me.attendance) f.elements.attendance.value = me.attendance;
   }
 
   /* ---- views: keep half-typed text ---------------------------------------------------- */
@@ -444,7 +445,8 @@
     if (f.id === "live-profile") {
       e.preventDefault();
       var p = formData(f, {});
-      send({ t: "profile", name: p.name || "", unit: p.unit ? parseInt(p.unit, 10) : null }, f);
+      send({ t: "profile", name: p.name || "", unit: p.unit ? parseInt(p.unit, 10) : null,
+             attendance: p.attendance || null }, f);
       return;
     }
     if (!(f.dataset.send || f.dataset.mod || f.dataset.control || f.dataset.group)) return;
