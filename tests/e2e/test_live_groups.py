@@ -112,7 +112,7 @@ def test_remote_laptop_sees_the_revealed_dot_vote_without_a_projector(live, page
     laptop.get_by_text("Nimesi ja yksikkösi (vapaaehtoinen)").click()
     laptop.get_by_label("etänä").check()
     laptop.locator("#live-profile").get_by_role("button", name="Tallenna").click()
-    expect(console.locator(".console__where")).to_have_text(
+    expect(console.locator("p.console__where")).to_have_text(
         "Paikan päällä: 0 · Etänä: 1 · Ei kertonut: 0"
     )
     laptop.reload()
