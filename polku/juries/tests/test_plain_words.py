@@ -159,3 +159,40 @@ def test_leximin_progress_is_reported_as_people_settled_level_by_level():
     run.refresh_from_db()
     assert run.progress["fixed"] == run.progress["total"] == 12
     assert run.result["report"]["cpu_seconds"] >= 0
+
+
+def test_running_leximin_shows_a_bar_of_steps_done_out_of_estimated_steps(coordinator, monkeypatch):
+    """While the task solves, every level it finishes reaches the polled status fragment as a
+    bar of levels done over the estimated levels, with the people settled below it."""
+    from polku.juries import lottery_adapter as lottery
+
+    jury = jury_with_pool(organisation=coordinator.org)
+    half_and_half_quotas(jury)
+    run = services.run_leximin_start(jury=jury, actor=None, background=True)
+    url = reverse("juries:run_status", args=[coordinator.org.slug, jury.pk, run.pk])
+    seen: list[tuple[dict, str]] = []
+    solve = lottery.solve
+
+    def solve_and_poll(instance, *, method, progress):
+        def tell(state):
+            progress(state)  # what the task writes to the run
+            seen.append((state, coordinator.get(url).content.decode()))
+
+        return solve(instance, method=method, progress=tell)
+
+    monkeypatch.setattr(lottery, "solve", solve_and_poll)
+    services.run_execute(run=run)
+    assert seen
+    for state, fragment in seen:
+        level, estimate = state["level"], state["estimated_levels"]
+        assert f'max="{estimate}" value="{level}"' in fragment
+        noun = "vaihe" if estimate == 1 else "vaihetta"
+        assert f"{level} / noin {estimate} {noun} valmiina." in fragment
+        assert (
+            f"{state['fixed']}/{state['total']} vapaaehtoisen mahdollisuus on laskettu" in fragment
+        )
+        assert 'hx-trigger="every 2s"' in fragment  # still polling
+    assert [state["level"] for state, _ in seen] == list(range(1, len(seen) + 1))
+    assert seen[-1][0]["level"] == seen[-1][0]["estimated_levels"]  # the last bar is full
+    finished = coordinator.get(url)
+    assert finished["HX-Refresh"] == "true"

@@ -520,3 +520,56 @@ def test_statistical_draws_of_format_2_match_its_marginals() -> None:
     z = 3.2905
     for pid, p in lot.marginals.items():
         assert abs(counts[pid] - n_draws * p) <= z * math.sqrt(n_draws * p * (1 - p)) + 1, pid
+
+
+def _federation_like(n: int = 800, k: int = 40, seed: int = 8) -> Distribution:
+    """A distribution shaped like a LEXIMIN optimum on an 800-person pool: ``n + 1`` panels of
+    ``k`` (a vertex has at most one panel per person plus one), uneven weights, everyone in at
+    least one panel; the smallest probability is near 3 % as on the issue's 800/40/8 instance."""
+    rng = random.Random(seed)
+    ids = [f"v{i:03d}" for i in range(n)]
+    panels = []
+    for j in range(n + 1):
+        first = ids[(j * k) % n : (j * k) % n + k]
+        panels.append(tuple(sorted(first if j < n // k else rng.sample(ids, k))))
+    weights = [rng.uniform(0.5, 1.5) for _ in panels]
+    total = sum(weights)
+    probs = [w / total for w in weights]
+    marg = dict.fromkeys(ids, 0.0)
+    for panel, pr in zip(panels, probs, strict=True):
+        for pid in panel:
+            marg[pid] += pr
+    order = sorted(range(len(panels)), key=lambda j: panels[j])
+    return Distribution(
+        panels=tuple(panels[j] for j in order),
+        probabilities=tuple(probs[j] for j in order),
+        marginals=marg,
+        k=k,
+    )
+
+
+def test_promise_holds_on_an_800_person_pool_where_1000_slots_break_it() -> None:
+    dist = _federation_like()
+    p = dist.min_probability
+    assert 0.02 < p < 0.05
+    # the issue's failure: 1,000 slots cost more than 1 % of the smallest probability
+    assert round_distribution(dist, 1000, time_limit=1.0).min_probability < 0.99 * p
+    lot = round_to_promise(dist, time_limit=1.0)
+    assert lot.m > 1000
+    assert lot.min_probability >= 0.99 * p
+    assert lot.target_min == pytest.approx(p)
+    assert sum(lot.counts) == lot.m and len(lot.panels) <= len(dist.panels)
+
+
+def test_blas_thread_limit_keeps_the_leximin_result_and_certificate(monkeypatch) -> None:
+    # the solver as before the limit (BLAS threads unlimited) and as now give the same
+    # leximin profile and an optimality certificate on every level
+    inst = generate_instance(150, 20, 5, seed=1).instance
+    now = leximin(inst, seed=1)
+    monkeypatch.setenv("POLKU_LOTTERY_BLAS_THREADS", "0")
+    before = leximin(inst, seed=1)
+    assert now.min_probability == pytest.approx(before.min_probability, abs=1e-9)
+    assert now.sorted_marginals() == pytest.approx(before.sorted_marginals(), abs=1e-7)
+    for dist in (now, before):
+        assert dist.report is not None and dist.report.max_gap < 1e-7
+        assert all(lv.dual_bound - lv.value == pytest.approx(lv.gap) for lv in dist.report.levels)
