@@ -90,9 +90,9 @@ def _join(page, server, code, *, unit=None):
     page.goto(f"{server.url}/j/{code}/")
     page.wait_for_selector(".live-conn--online")
     if unit:
-        page.get_by_text("Nimesi ja yksikkösi (vapaaehtoinen)").click()
-        page.get_by_label("Yksikkösi").select_option(label=unit)
-        page.locator("#live-profile").get_by_role("button", name="Tallenna").click()
+        ask = page.get_by_role("region", name="Mistä yksiköstä olet?")  # asked when joining
+        ask.get_by_label("Yksikkösi").select_option(label=unit)
+        ask.get_by_role("button", name="Tallenna").click()
         page.get_by_text("Lähetetty. Kiitos!").wait_for()
 
 

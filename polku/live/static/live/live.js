@@ -209,10 +209,48 @@
   function profile(me) {
     var f = document.getElementById("live-profile");
     if (!f || !me) return;
+    askUnit(me);
     if (document.activeElement && f.contains(document.activeElement)) return;
     if (f.elements.name && !f.elements.name.value) f.elements.name.value = me.name || "";
     if (f.elements.unit && me.unit) f.elements.unit.value = String(me.unit);
     if (f.elements.attendance && me.attendance) f.elements.attendance.value = me.attendance;
+  }
+  /* "Which unit are you from?" when the path has units: asked openly, skippable (per day), and
+     remembered on this phone for the path's other days only when the participant ticks it */
+  var ask = document.getElementById("live-unit-ask");
+  var unitKey = ask ? "polku-unit-path-" + ask.dataset.path : "";
+  var skipKey = "polku-unit-skip-" + (D.code || "");
+  function stored(k) { try { return localStorage.getItem(k); } catch (e) { return null; } }
+  function store(k, v) { try { if (v == null) localStorage.removeItem(k); else localStorage.setItem(k, v); } catch (e) { /* private mode */ } }
+  function sendProfile(unit) {
+    var f = document.getElementById("live-profile");
+    var p = formData(f, {});
+    send({ t: "profile", name: p.name || (ctx.me0 && ctx.me0.name) || "", unit: unit, attendance: p.attendance || undefined }, f);
+  }
+  function askUnit(me) {
+    if (!ask) return;
+    if (me.unit) { ask.hidden = true; return; }
+    var remembered = stored(unitKey);
+    var sel = ask.querySelector("select");
+    if (remembered && sel.querySelector("option[value='" + remembered + "']")) {
+      ask.hidden = true; sendProfile(parseInt(remembered, 10)); return;
+    }
+    ask.hidden = !!stored(skipKey);
+  }
+  if (ask) {
+    ask.querySelector("form").addEventListener("submit", function (e) {
+      e.preventDefault();
+      var f = e.target, unit = f.elements.unit.value;
+      if (!unit) return;
+      store(unitKey, f.elements.remember.checked ? unit : null);
+      var pf = document.getElementById("live-profile");
+      if (pf.elements.unit) pf.elements.unit.value = unit;
+      ask.hidden = true;
+      sendProfile(parseInt(unit, 10));
+    });
+    ask.querySelector("[data-unit-skip]").addEventListener("click", function () {
+      store(skipKey, "1"); ask.hidden = true;
+    });
   }
 
   /* ---- views: keep half-typed text ---------------------------------------------------- */
