@@ -28,5 +28,10 @@ urlpatterns = [
         views.agenda_slot_action,
         name="slot_action",
     ),
+    path(
+        P + "<int:path_pk>/days/<int:day_pk>/agenda/<int:pk>/remove/",
+        views.agenda_slot_remove,
+        name="slot_remove",
+    ),
     path("calendar/<str:token>.ics", views.calendar_feed, name="calendar_feed"),
 ]

@@ -206,6 +206,20 @@ def agenda_slot_edit(
     )
 
 
+@organisation_view("path.edit")
+def agenda_slot_remove(
+    request: OrganisationRequest, path_pk: int, day_pk: int, pk: int
+) -> HttpResponse:
+    """✕ on an agenda item asks first: removing it also removes what the room collected."""
+    membership = request.membership
+    path = selectors.path_get(membership=membership, pk=path_pk)
+    day = selectors.workshop_day_get(membership=membership, path=path, pk=day_pk)
+    slot = selectors.agenda_slot_get(workshop_day=day, pk=pk)
+    return render(
+        request, "paths/agenda_slot_remove.html", {"path": path, "day": day, "slot": slot}
+    )
+
+
 @require_POST
 @organisation_view("path.edit")
 def agenda_slot_action(

@@ -70,6 +70,7 @@ def page_urls(w):
         "day_edit": reverse("paths:day_edit", args=[o, p, d]),
         "day_ics": reverse("paths:day_ics", args=[o, p, d]),
         "slot_edit": reverse("paths:slot_edit", args=[o, p, d, s]),
+        "slot_remove": reverse("paths:slot_remove", args=[o, p, d, s]),
         "meeting_settings": reverse("live:meeting_settings", args=[o]),
     }
 
@@ -99,6 +100,7 @@ EXPECTED = {
     "day_edit": PATH_EDITORS,
     "day_ics": PATH_READERS,
     "slot_edit": PATH_EDITORS,
+    "slot_remove": PATH_EDITORS,
     "meeting_settings": EDITORS,
 }
 

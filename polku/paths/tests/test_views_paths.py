@@ -157,3 +157,33 @@ def test_path_page_of_the_demo_youth_path_takes_a_fixed_number_of_queries(
     with django_assert_num_queries(12):
         response = client.get(reverse("paths:detail", args=["nuoret-auttajat", path.pk]))
     assert response.status_code == 200
+
+
+def test_agenda_remove_asks_first_and_keep_changes_nothing(facilitator_client):
+    org = facilitator_client.membership.organisation
+    from polku.paths.services import path_create
+
+    path = path_create(
+        organisation=org, name="P", starts_on=dt.date(2027, 1, 1), template_key="one_day"
+    )
+    day = path.workshop_days.get()
+    slots = list(day.agenda_slots.all())
+    first = slots[0]
+    remove = reverse("paths:slot_remove", args=[org.slug, path.pk, day.pk, first.pk])
+    detail = facilitator_client.get(reverse("paths:detail", args=[org.slug, path.pk]))
+    html = detail.content.decode()
+    # ✕ is a link to the question, not a form that deletes at once
+    assert f'href="{remove}" aria-label="Poista: {first.title}">✕</a>' in html
+    assert 'value="delete"' not in html
+    page = facilitator_client.get(remove).content.decode()
+    assert "<h1>Poistetaanko ohjelmakohta?</h1>" in page
+    assert f"”{first.title}” poistetaan päivän {day.title} ohjelmasta" in page
+    keep = reverse("paths:detail", args=[org.slug, path.pk]) + f"#day-{day.pk}"
+    assert f'href="{keep}">Säilytä</a>' in page
+    assert [s.pk for s in day.agenda_slots.all()] == [s.pk for s in slots]  # asking removed nothing
+    response = facilitator_client.post(
+        reverse("paths:slot_action", args=[org.slug, path.pk, day.pk, first.pk]),
+        {"action": "delete"},
+    )
+    assert response.status_code == 302
+    assert [s.pk for s in day.agenda_slots.all()] == [s.pk for s in slots[1:]]
