@@ -34,7 +34,11 @@ class RememberForm(forms.Form):
 
 class SlotConfigForm:
     @staticmethod
-    def build(form_class: type[forms.Form], data, *, initial: dict) -> forms.Form:
+    def build(form_class: type[forms.Form], data, *, initial: dict, path=None) -> forms.Form:
+        """An activity's settings form; one that says `takes_path` gets the agenda item's path
+        (the canvas offers the path's own measures)."""
+        if getattr(form_class, "takes_path", False):
+            return form_class(data, initial=initial, path=path)  # type: ignore[call-arg]
         return form_class(data, initial=initial)
 
 

@@ -396,7 +396,9 @@ def slot_config(
     if slot is None or activity is None or activity.config_form is None:
         raise Http404
     config = activity.get_config(slot.config)
-    form = SlotConfigForm.build(activity.config_form, request.POST or None, initial=config)
+    form = SlotConfigForm.build(
+        activity.config_form, request.POST or None, initial=config, path=day.path
+    )
     if request.method == "POST" and form.is_valid():
         services.slot_config_update(slot=slot, activity=activity, values=form.cleaned_data)
         async_to_sync(engine.room_reload)(day.join_code)

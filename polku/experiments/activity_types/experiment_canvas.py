@@ -28,6 +28,7 @@ from typing import Annotated, Any, ClassVar
 import msgspec
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from polku.activities.registry import (
     ActivityType,
@@ -73,23 +74,65 @@ class CanvasConfigForm(forms.Form):
             ("assigned", _("groups made by the facilitator")),
         ],
     )
-    measures_text = forms.CharField(
-        label=_("Measures offered, one per line"),
+    # Measures are chosen from the path's own (never typed here): a typo would silently make a
+    # new measure and break the path's roll-up. A new measure is defined on the path's measures
+    # page first, where its kind and unit are set too.
+    measures = forms.MultipleChoiceField(
+        label=_("Measures the groups set targets for"),
         required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("Use the names of the path's measures so that results add up."),
+        widget=forms.CheckboxSelectMultiple,
     )
+    takes_path = True  # SlotConfigForm.build passes the agenda item's path
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, path: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        measures = self.initial.get("measures")
-        if measures and not self.initial.get("measures_text"):
-            self.initial["measures_text"] = "\n".join(measures)
+        from django.urls import reverse
+
+        from polku.experiments.models import MeasureType
+
+        names = list(
+            MeasureType.objects.filter(path=path)
+            .order_by("position", "pk")
+            .values_list("name", flat=True)
+        ) if path is not None else []  # fmt: skip
+        by_fold = {n.casefold(): n for n in names}
+        current = [
+            by_fold.get(str(n).casefold(), str(n)) for n in self.initial.get("measures") or []
+        ]
+        self.initial["measures"] = current
+        choices = [(n, n) for n in names]
+        choices += [
+            (n, _("%(name)s (not a measure of this path)") % {"name": n})
+            for n in current
+            if n.casefold() not in by_fold
+        ]
+        field = self.fields["measures"]
+        field.choices = choices
+        if path is not None:  # slot_config.html links to it
+            self.measures_page_url = reverse(
+                "experiments:measure_types", args=[path.organisation.slug, path.pk]
+            )
+        field.help_text = (
+            _("At most %(n)s. A new measure is first added on the path's measures page.")
+            % {"n": MAX_MEASURES}
+            if names
+            else _("This path has no measures yet: add them on the path's measures page first.")
+        )
+
+    def clean_measures(self) -> list[str]:
+        chosen = self.cleaned_data.get("measures") or []
+        if len(chosen) > MAX_MEASURES:
+            raise forms.ValidationError(
+                ngettext(
+                    "Choose at most %(n)s measure.", "Choose at most %(n)s measures.", MAX_MEASURES
+                )
+                % {"n": MAX_MEASURES}
+            )
+        return chosen
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        lines = [x.strip()[:120] for x in data.get("measures_text", "").splitlines() if x.strip()]
-        data["measures"] = lines[:MAX_MEASURES]
+        data["measures_text"] = "\n".join(data.get("measures") or [])  # older configs read it
         return data
 
 
