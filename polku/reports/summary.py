@@ -4,6 +4,8 @@ Counts only for people: never a participant's name, nickname or any anonymous id
 Sources that are not ready yet are left out of the snapshot (the page says so).
 """
 
+from typing import Any
+
 from django.utils.translation import gettext_lazy as _
 
 from polku.reports.selectors import source_ready
@@ -109,9 +111,12 @@ def _activity_results(*, slots: list) -> dict:
                     "results": [{"label": r.text, "count": _num(r.score)} for r in rows],
                 }
             )
-    topic_groups = [{"title": title, "topics": topics} for title, topics in groups.items() if title]
+    topic_groups: list[dict[str, Any]] = [
+        {"title": title, "topics": topics} for title, topics in groups.items() if title
+    ]
     if groups.get(""):
-        topic_groups.append({"title": str(_("Not grouped")), "topics": groups[""]})
+        # no title stored: "Not grouped" is said in the reader's language (summary_context)
+        topic_groups.append({"title": "", "ungrouped": True, "topics": groups[""]})
     return {
         "topics": {"groups": topic_groups},
         "influence": influence,
@@ -176,6 +181,20 @@ def opted_in_participant_emails(*, workshop_day: WorkshopDay) -> list[str]:
     return []
 
 
+# Summaries made before the title was left out stored "Not grouped" in the language of the day
+_UNGROUPED_STORED = frozenset({"Not grouped", "Ryhmittelemättä", "Ogrupperade"})
+
+
+def _topic_groups(groups: list | None) -> list:
+    """The topic groups with the ungrouped one titled in the reader's language."""
+    return [
+        dict(group, title=str(_("Not grouped")))
+        if group.get("ungrouped") or group.get("title") in _UNGROUPED_STORED
+        else group
+        for group in groups or []
+    ]
+
+
 def summary_context(*, summary) -> dict:
     day = summary.workshop_day
     data = summary.data or {}
@@ -183,11 +202,14 @@ def summary_context(*, summary) -> dict:
     for key in SUMMARY_SECTIONS:
         if key in summary.hidden_sections:
             continue
+        section_data = data.get(key)
+        if key == "topics" and section_data:
+            section_data = {**section_data, "groups": _topic_groups(section_data.get("groups"))}
         sections.append(
             {
                 "key": key,
                 "label": section_label(key),
-                "data": data.get(key),
+                "data": section_data,
                 "available": key in data,
             }
         )

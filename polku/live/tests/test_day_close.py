@@ -69,7 +69,7 @@ def test_ending_the_day_closes_and_saves_what_is_open_and_the_summary_shows_it(
     assert open_activities(day=day) == []
     data = WorkshopSummary.objects.get(workshop_day=day).data
     assert data["topics"] == {
-        "groups": [{"title": "Ryhmittelemättä", "topics": ["Perehdytys", "Somenäkyvyys"]}]
+        "groups": [{"title": "", "ungrouped": True, "topics": ["Perehdytys", "Somenäkyvyys"]}]
     }
     votes = data["votes"]
     assert votes == [

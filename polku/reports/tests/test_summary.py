@@ -90,7 +90,7 @@ def test_summary_content_exact(world):
     assert data["topics"] == {
         "groups": [
             {"title": "Rekrytointi", "topics": ["Kaveri mukaan"]},
-            {"title": "Ryhmittelemättä", "topics": ["Somenäkyvyys"]},
+            {"title": "", "ungrouped": True, "topics": ["Somenäkyvyys"]},
         ]
     }
     assert data["influence"] == [
