@@ -412,3 +412,25 @@ def test_only_the_newest_ten_pdfs_are_kept(world):
     for _ in range(12):
         services.report_job_create(path=world["path"], language="fi")  # not run: no commit
     assert ReportJob.objects.filter(path=world["path"], kind="impact").count() == 10
+
+
+def test_impact_pdf_cover_counts_days_as_the_dashboard_does(client, world):
+    """'2 / 3 pidettyä työpajapäivää' on both, never '3 työpajapäivää' on the cover."""
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    from polku.reports.pdf import impact_context
+
+    WorkshopDayFactory(path=world["path"], title="Jatkotyöpaja", status="closed")
+    WorkshopDayFactory(path=world["path"], title="Päätöstyöpaja", status="planned")
+    client.force_login(world["users"]["coordinator"])
+    dashboard = client.get(urls(world)["dashboard"]).content.decode()
+    kpi = (
+        '<span class="kpi__value">2 / 3</span>'
+        '<span class="kpi__label">pidettyä työpajapäivää</span>'
+    )
+    assert kpi in dashboard
+    with translation.override("fi"):
+        cover = render_to_string("reports/pdf/impact.html", impact_context(path=world["path"]))
+    assert "<strong>2 / 3</strong>pidettyä työpajapäivää</div>" in cover
+    assert ">työpajapäivää<" not in cover
