@@ -22,6 +22,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from polku.accounts.models import User
 from polku.core.email import email_enqueue_on_commit
@@ -990,7 +991,7 @@ def interest_record(*, interests: Sequence[Mapping], slot: AgendaSlot) -> int:
         questions = [str(q)[:280] for q in item.get("questions") or []]
         if not wants and not questions:
             continue
-        text = _("%(n)s want to try this.") % {"n": wants}
+        text = ngettext("%(n)s wants to try this.", "%(n)s want to try this.", wants) % {"n": wants}
         if questions:
             text += " " + _("Questions:") + " " + " | ".join(questions)
         _log(experiment, LogEntry.Kind.NOTE, marker + text)

@@ -32,13 +32,16 @@ def _conflict_label(text: str) -> str:
 
 def problem_text(code: str, p: Mapping[str, Any]) -> str:
     if code == "pool_too_small":
-        return _("The panel needs %(k)d people but only %(n)d eligible people are in the pool.") % {
-            "k": p["k"],
-            "n": p["pool"],
-        }
+        return ngettext(
+            "The panel needs %(k)d people but only %(n)d eligible person is in the pool.",
+            "The panel needs %(k)d people but only %(n)d eligible people are in the pool.",
+            p["pool"],
+        ) % {"k": p["k"], "n": p["pool"]}
     if code == "not_enough_people":
-        return _(
-            "%(label)s needs at least %(min)d seats but only %(available)d such people are in the pool."
+        return ngettext(
+            "%(label)s needs at least %(min)d seats but only %(available)d such person is in the pool.",
+            "%(label)s needs at least %(min)d seats but only %(available)d such people are in the pool.",
+            p["available"],
         ) % {
             "label": _label(p["attribute"], p["value"]),
             "min": p["min"],

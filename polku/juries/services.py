@@ -19,6 +19,7 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from polku.accounts.models import User
 from polku.core.email import email_enqueue_on_commit
@@ -516,7 +517,11 @@ def pool_parse(*, jury: Jury, filename: str, content: bytes) -> list[dict[str, A
             break
     if not errors and len(people) < jury.panel_size:
         errors.append(
-            _("The pool has %(n)d people but the panel needs %(k)d.")
+            ngettext(
+                "The pool has %(n)d person but the panel needs %(k)d.",
+                "The pool has %(n)d people but the panel needs %(k)d.",
+                len(people),
+            )
             % {"n": len(people), "k": jury.panel_size}
         )
     if errors:

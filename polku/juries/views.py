@@ -215,7 +215,13 @@ def pool(request: OrganisationRequest, pk: int) -> HttpResponse:
                     import_errors = _error_list(exc)
                 else:
                     messages.success(
-                        request, _("%(n)d people imported into the pool.") % {"n": count}
+                        request,
+                        ngettext(
+                            "%(n)d person imported into the pool.",
+                            "%(n)d people imported into the pool.",
+                            count,
+                        )
+                        % {"n": count},
                     )
                     return redirect(_url(request, "pool", jury))
         elif action == "values":
@@ -248,7 +254,13 @@ def pool(request: OrganisationRequest, pk: int) -> HttpResponse:
                 messages.error(request, " ".join(exc.messages))
             else:
                 messages.success(
-                    request, _("Names and emails of %(n)d people erased.") % {"n": count}
+                    request,
+                    ngettext(
+                        "Name and email of %(n)d person erased.",
+                        "Names and emails of %(n)d people erased.",
+                        count,
+                    )
+                    % {"n": count},
                 )
             return redirect(_url(request, "pool", jury))
         elif action == "exclude":

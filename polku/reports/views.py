@@ -6,7 +6,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -349,7 +349,12 @@ def summary(request: OrganisationRequest, pk: int, day_pk: int) -> HttpResponse:
                 )
                 messages.success(
                     request,
-                    _("The summary was sent to %(n)s recipients.") % {"n": count},
+                    ngettext(
+                        "The summary was sent to %(n)s recipient.",
+                        "The summary was sent to %(n)s recipients.",
+                        count,
+                    )
+                    % {"n": count},
                 )
             else:
                 messages.success(request, _("Summary saved."))

@@ -89,7 +89,7 @@ def test_quotas_made_impossible_by_exclusions_block_the_lottery():
     result = services.jury_feasibility(jury=jury)
     assert result["feasible"] is False
     assert result["problems"] == [
-        "yksikkö = Osasto A tarvitsee vähintään 2 paikkaa, mutta joukossa on vain 1 tällaista henkilöä."
+        "yksikkö = Osasto A tarvitsee vähintään 2 paikkaa, mutta joukossa on vain 1 tällainen henkilö."
     ]
     with pytest.raises(ValidationError):
         services.run_preview(jury=jury, actor=None)
