@@ -72,3 +72,11 @@ def test_counted_messages_have_one_and_many_forms(lang, msg, plural, one, many):
         values = {"d": "1.6.2027", "k": 4}
         assert ngettext(msg, plural, 1) % {**values, "n": 1} == one
         assert ngettext(msg, plural, 3) % {**values, "n": 3} == many
+
+
+def test_one_jury_member_not_invited_is_singular_in_finnish():
+    with translation.override("fi"):
+        one = ngettext(
+            "%(n)s member has not been invited yet.", "%(n)s members have not been invited yet.", 1
+        )
+    assert one % {"n": 1} == "1 jäsen ei ole vielä kutsuttu."
