@@ -81,6 +81,7 @@ SLOTS = [  # (key, activity type, title, config)
     ("canvas6", "experiment_canvas", "Kokeilut (6 ryhmää)", {"grouping": "none"}),
     ("canvas12", "experiment_canvas", "Kokeilut (12 ryhmää)", {"grouping": "none"}),
     ("report_back", "report_back", "Kuulumiset", {}),
+    ("groups", "topics", "Pienryhmät: mitä voisimme kokeilla?", {}),  # the group phase (last)
     ("decide", "decide", "Jatketaanko?", {}),
 ]
 
@@ -254,7 +255,7 @@ async def _fill(staff, slots, server):
         await ok()
 
 
-VIEWS = [key for key, *_ in SLOTS] + ["report_back_focus"]
+VIEWS = [key for key, *_ in SLOTS if key != "groups"] + ["report_back_focus"]
 
 
 def _show(staff, run, room, key):
@@ -291,12 +292,10 @@ ITEMS = """() => Array.from(document.querySelectorAll('#live-view [data-list]'))
   .map(c => ({id: c.dataset.itemId, shown: c.getBoundingClientRect().height > 0}))"""
 
 
-@pytest.mark.parametrize("size", list(SIZES))
-@pytest.mark.parametrize("view", VIEWS)
-def test_presenter_view_fits_the_projector_without_scrolling(projector, browser, view, size):
-    server, room, staff, run = projector
+def _check_fits(browser, server, room, *, title: str, size: str, shot: str) -> dict:
+    """Open the projector page at `size`, wait for `title`, assert nothing scrolls and every
+    list item is on exactly one page; returns the first page's measurements."""
     width, height = SIZES[size]
-    _show(staff, run, room, view)
     context = browser.new_context(locale="fi-FI", viewport={"width": width, "height": height})
     page = context.new_page()
     try:
@@ -309,13 +308,12 @@ def test_presenter_view_fits_the_projector_without_scrolling(projector, browser,
             f"{server.url}/o/{room['org']}/paths/{room['path']}/days/{room['day']}/live/screen/"
         )
         page.wait_for_selector(".live-conn--online")
-        title = {k: t for k, _kind, t, _c in SLOTS}.get(view, "Kuulumiset")
-        page.locator(".screen__title", has_text=title).first.wait_for()
+        page.locator(".screen__title, .groups-gallery__title", has_text=title).first.wait_for()
         page.locator("[data-fit-stage][data-fit='done']").wait_for()  # no fit still to come
         state = page.evaluate(FIT)
         shots = os.environ.get("POLKU_E2E_SHOTS")
         if shots:
-            page.screenshot(path=os.path.join(shots, f"w9b-{view}-{size}.png"))
+            page.screenshot(path=os.path.join(shots, f"w9b-{shot}-{size}.png"))
         assert (state["sh"], state["sw"]) == (state["h"], state["w"]), state
         assert state["outside"] == [], state
         # every item is on exactly one page: turning the pages by hand shows each of them
@@ -328,16 +326,56 @@ def test_presenter_view_fits_the_projector_without_scrolling(projector, browser,
                 assert again["outside"] == [], again
                 assert (again["sh"], again["sw"]) == (height, width), again
                 if shots:
-                    page.screenshot(path=os.path.join(shots, f"w9b-{view}-{size}-p{k + 1}.png"))
+                    page.screenshot(path=os.path.join(shots, f"w9b-{shot}-{size}-p{k + 1}.png"))
             for item in page.evaluate(ITEMS):
                 if item["shown"]:
                     seen[item["id"]] = seen.get(item["id"], 0) + 1
         every = {item["id"] for item in page.evaluate(ITEMS)}
-        assert set(seen) == every and set(seen.values()) <= {1}, (seen, every)
+        assert set(seen) == every, (seen, every)
+        assert set(seen.values()) <= {1}, seen
         if state["pages"] > 1:
-            assert (
-                " ".join(page.locator("[data-pager]").inner_text().split())
-                == f"Sivu {state['pages']}/{state['pages']}"
-            )
+            pager = " ".join(page.locator("[data-pager]").inner_text().split())
+            assert pager == f"Sivu {state['pages']}/{state['pages']}"
+        return state
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+@pytest.mark.parametrize("view", VIEWS)
+def test_presenter_view_fits_the_projector_without_scrolling(projector, browser, view, size):
+    server, room, staff, run = projector
+    _show(staff, run, room, view)
+    title = {k: t for k, _kind, t, _c in SLOTS}.get(view, "Kuulumiset")
+    _check_fits(browser, server, room, title=title, size=size, shot=view)
+
+
+GROUPS_TITLE = "Pienryhmät: mitä voisimme kokeilla?"
+GROUP_NAMES = [f"Pöytä {n + 1}: {LONG[n][:50]}" for n in range(12)]
+
+
+def test_group_phase_views_fit_the_projector(projector, browser):
+    """The projector's overview of 12 groups during a phase (with its timer), then the
+    side-by-side gallery of what each group made, at both sizes."""
+    server, room, staff, run = projector
+    slot = room["slots"]["groups"]
+
+    async def start():
+        await staff.group("split", {"method": "choice", "names": GROUP_NAMES}, slot=slot)
+        assert await staff.wait_acked(20), staff.errors
+        await staff.control(slot, "open")
+        await staff.control(slot, "follow")  # the projector was held on earlier views
+        await staff.group("timer", {"seconds": 600})
+        assert await staff.wait_acked(20), staff.errors
+
+    run(start())
+    for size in SIZES:
+        _check_fits(browser, server, room, title=GROUPS_TITLE, size=size, shot="groups")
+
+    async def end():
+        await staff.group("end", {})
+        assert await staff.wait_acked(20), staff.errors
+
+    run(end())
+    for size in SIZES:
+        _check_fits(browser, server, room, title=GROUPS_TITLE, size=size, shot="gallery")
