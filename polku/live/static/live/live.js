@@ -225,7 +225,7 @@
   function sendProfile(unit) {
     var f = document.getElementById("live-profile");
     var p = formData(f, {});
-    send({ t: "profile", name: p.name || (ctx.me0 && ctx.me0.name) || "", unit: unit, attendance: p.attendance || undefined }, f);
+    send({ t: "profile", name: p.name || (ctx.me0 && ctx.me0.name) || "", unit: unit, attendance: p.attendance || (ctx.me0 && ctx.me0.attendance) || undefined }, f);
   }
   function askUnit(me) {
     if (!ask) return;
