@@ -13,10 +13,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from polku.core.models import TimeStampedModel
-from polku.core.tokens import hash_token
+from polku.core.tokens import hash_token, link_token
 from polku.organisations.models import Organisation
 from polku.paths.models import Path
 from polku.workshops.models import WorkshopDay
+
+STATEMENT_PURPOSE = "juries.statement"
+SIGNUP_PURPOSE = "juries.signup"
 
 
 class Jury(TimeStampedModel):
@@ -82,19 +85,21 @@ class Jury(TimeStampedModel):
     tallies_revealed_at = models.DateTimeField(null=True, blank=True)
     statement_intro = models.TextField(_("statement introduction"), blank=True)
     statement_published_at = models.DateTimeField(null=True, blank=True)
-    public_token = models.CharField(
-        max_length=64,
+    public_link_id = models.CharField(
+        max_length=16,
         unique=True,
         null=True,
         blank=True,
-        help_text="Unguessable link to the published statement (set when it is published).",
+        help_text="Id of the link to the published statement (set when it is published); the "
+        "link itself is derived with SECRET_KEY.",
     )
-    signup_token = models.CharField(
-        max_length=64,
+    signup_link_id = models.CharField(
+        max_length=16,
         unique=True,
         null=True,
         blank=True,
-        help_text="Link of the open volunteer sign-up form (empty = closed).",
+        help_text="Id of the open volunteer sign-up link (empty = closed); the link itself is "
+        "derived with SECRET_KEY.",
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
@@ -107,6 +112,18 @@ class Jury(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.question[:80]
+
+    @property
+    def public_token(self) -> str | None:
+        if self.public_link_id is None:
+            return None
+        return link_token(purpose=STATEMENT_PURPOSE, link_id=self.public_link_id)
+
+    @property
+    def signup_token(self) -> str | None:
+        if self.signup_link_id is None:
+            return None
+        return link_token(purpose=SIGNUP_PURPOSE, link_id=self.signup_link_id)
 
     @property
     def response_due_on(self):

@@ -12,10 +12,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from polku.core.tokens import link_id_of
 from polku.experiments.models import Experiment
 from polku.experiments.origins import Origin
 from polku.juries import lottery_adapter as lottery
 from polku.juries.models import (
+    SIGNUP_PURPOSE,
+    STATEMENT_PURPOSE,
     AuditEntry,
     Draw,
     FollowUpAction,
@@ -271,19 +274,21 @@ def member_votes(*, member: JuryMember) -> dict[int, int]:
 
 
 def jury_by_public_token(*, token: str) -> Jury | None:
-    if not token or len(token) > 64:
+    link_id = link_id_of(purpose=STATEMENT_PURPOSE, token=token)
+    if link_id is None:
         return None
     return (
-        Jury.objects.filter(public_token=token, statement_published_at__isnull=False)
+        Jury.objects.filter(public_link_id=link_id, statement_published_at__isnull=False)
         .select_related("organisation", "path")
         .first()
     )
 
 
 def jury_by_signup_token(*, token: str) -> Jury | None:
-    if not token or len(token) > 64:
+    link_id = link_id_of(purpose=SIGNUP_PURPOSE, token=token)
+    if link_id is None:
         return None
-    return Jury.objects.filter(signup_token=token).select_related("organisation").first()
+    return Jury.objects.filter(signup_link_id=link_id).select_related("organisation").first()
 
 
 def alternates_per_seat(

@@ -23,6 +23,7 @@ from django.utils.translation import ngettext
 
 from polku.accounts.models import User
 from polku.core.email import email_enqueue_on_commit
+from polku.core.tokens import new_link_id
 from polku.experiments.services import experiment_create
 from polku.juries import lottery_adapter as lottery
 from polku.juries.explain import attribute_text, feasibility_texts
@@ -591,19 +592,19 @@ def signup_open(*, jury: Jury, actor: User | None) -> Jury:
     if draw_active(jury=jury) is not None:
         raise ValidationError(_("The pool cannot change after the lottery is committed."))
     with transaction.atomic():
-        jury.signup_token = secrets.token_urlsafe(18)
+        jury.signup_link_id = new_link_id()
         jury.value_order = [
             {"attribute": a, "values": v} for a, v in signup_attributes(jury=jury).items()
         ]
-        jury.save(update_fields=["signup_token", "value_order", "updated_at"])
+        jury.save(update_fields=["signup_link_id", "value_order", "updated_at"])
         audit_append(jury=jury, action="signup_opened", actor=_actor(actor))
     return jury
 
 
 def signup_close(*, jury: Jury, actor: User | None) -> Jury:
     with transaction.atomic():
-        jury.signup_token = None
-        jury.save(update_fields=["signup_token", "updated_at"])
+        jury.signup_link_id = None
+        jury.save(update_fields=["signup_link_id", "updated_at"])
         audit_append(jury=jury, action="signup_closed", actor=_actor(actor))
     return jury
 
@@ -624,7 +625,7 @@ def pool_volunteer_add(
     *, jury: Jury, name: str, email: str, features: Mapping[str, str], team: str = ""
 ) -> PoolMember:
     """A staff member volunteers through the sign-up form. The email is their id in the pool."""
-    if jury.signup_token is None or draw_active(jury=jury) is not None:
+    if jury.signup_link_id is None or draw_active(jury=jury) is not None:
         raise ValidationError(_("Sign-up for this jury has closed."))
     email = email.strip().lower()
     validate_email(email)
@@ -1442,12 +1443,12 @@ def statement_publish(*, jury: Jury, intro: str, actor: User | None) -> Jury:
     with transaction.atomic():
         jury.statement_intro = intro.strip()
         jury.statement_published_at = timezone.now()
-        jury.public_token = secrets.token_urlsafe(18)
+        jury.public_link_id = new_link_id()
         jury.save(
             update_fields=[
                 "statement_intro",
                 "statement_published_at",
-                "public_token",
+                "public_link_id",
                 "updated_at",
             ]
         )

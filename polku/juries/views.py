@@ -1121,7 +1121,7 @@ def public_statement(request: HttpRequest, token: str) -> HttpResponse:
     """The published statement for everyone with the link (no login, no names)."""
     jury = selectors.jury_by_public_token(token=token)
     if jury is None:
-        raise Http404
+        return render(request, "juries/statement_missing.html", status=404)
     if request.GET.get("format") == "pdf":
         return _statement_pdf_response(request, jury)
     return render(

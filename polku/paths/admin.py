@@ -7,4 +7,4 @@ from polku.paths.models import Path
 class PathAdmin(admin.ModelAdmin):
     list_display = ["name", "organisation", "starts_on", "ends_on", "template"]
     list_filter = ["organisation"]
-    exclude = ["calendar_token"]
+    exclude = ["calendar_link_id"]

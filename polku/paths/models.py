@@ -1,15 +1,13 @@
-import secrets
-
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from polku.core.models import TimeStampedModel
+from polku.core.tokens import link_token, new_link_id
 from polku.organisations.models import Organisation, Unit
 
-
-def new_calendar_token() -> str:
-    return secrets.token_urlsafe(24)
+CALENDAR_PURPOSE = "paths.calendar"
+new_calendar_token = new_link_id  # the default of a field of migration 0001
 
 
 class Path(TimeStampedModel):
@@ -35,7 +33,12 @@ class Path(TimeStampedModel):
         blank=True,
         help_text=_("Check-ins continue until this date."),
     )
-    calendar_token = models.CharField(max_length=64, unique=True, default=new_calendar_token)
+    calendar_link_id = models.CharField(
+        max_length=16,
+        unique=True,
+        default=new_link_id,
+        help_text="Id of the calendar feed link; the link itself is derived with SECRET_KEY.",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
@@ -47,3 +50,7 @@ class Path(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def calendar_token(self) -> str:
+        return link_token(purpose=CALENDAR_PURPOSE, link_id=self.calendar_link_id)

@@ -3,9 +3,10 @@
 from django.db.models import Count, Prefetch, QuerySet
 from django.http import Http404
 
+from polku.core.tokens import link_id_of
 from polku.organisations.models import Membership
 from polku.organisations.rules import sees_whole_organisation
-from polku.paths.models import Path
+from polku.paths.models import CALENDAR_PURPOSE, Path
 from polku.workshops.models import AgendaSlot, WorkshopDay
 
 
@@ -61,4 +62,7 @@ def agenda_slot_get(*, workshop_day: WorkshopDay, pk: int) -> AgendaSlot:
 
 
 def path_by_calendar_token(*, token: str) -> Path | None:
-    return Path.objects.filter(calendar_token=token).select_related("organisation").first()
+    link_id = link_id_of(purpose=CALENDAR_PURPOSE, token=token)
+    if link_id is None:
+        return None
+    return Path.objects.filter(calendar_link_id=link_id).select_related("organisation").first()

@@ -10,8 +10,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from polku.accounts.models import User
+from polku.core.tokens import new_link_id
 from polku.organisations.models import Organisation, Unit
-from polku.paths.models import Path, new_calendar_token
+from polku.paths.models import Path
 from polku.paths.path_templates import TEMPLATES
 from polku.workshops.services import agenda_slot_add, workshop_day_create
 
@@ -109,8 +110,8 @@ def path_update(
 
 def path_calendar_token_reset(*, path: Path) -> Path:
     """Revoke the old subscription link by issuing a new one."""
-    path.calendar_token = new_calendar_token()
-    path.save(update_fields=["calendar_token", "updated_at"])
+    path.calendar_link_id = new_link_id()
+    path.save(update_fields=["calendar_link_id", "updated_at"])
     return path
 
 

@@ -1,6 +1,6 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -255,7 +255,13 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
     """Subscribable feed: the unguessable token is the credential (calendar apps cannot log in)."""
     path = selectors.path_by_calendar_token(token=token)
     if path is None:
-        raise Http404
+        # a calendar app shows this text at best; a person who opens the link reads it
+        return HttpResponse(
+            _("This calendar link is not in use (it may have been replaced). "
+              "Copy the current link from the path's page in Polku."),
+            status=404,
+            content_type="text/plain; charset=utf-8",
+        )  # fmt: skip
     return HttpResponse(
         calendar_ics(path=path, days=path.workshop_days.all()),
         content_type="text/calendar; charset=utf-8",
