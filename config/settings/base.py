@@ -257,7 +257,9 @@ POLKU_WORKER_STALE_SECONDS = int(os.environ.get("POLKU_WORKER_STALE_SECONDS", "1
 POLKU_TRUSTED_PROXIES = env_list("POLKU_TRUSTED_PROXIES")
 # Named limits (polku.core.ratelimit, the `limits` library): "N/period[;M/period]"; what is
 # given here replaces that name's default (polku.core.ratelimit.DEFAULT_LIMITS)
-POLKU_RATELIMIT_STORAGE = os.environ.get("POLKU_RATELIMIT_STORAGE", "memory://")
+# Shared by every process when Redis is there (scale-out); in the embedded mode each process
+# counts in memory and gets 1/WEB_CONCURRENCY of each budget (polku.core.ratelimit)
+POLKU_RATELIMIT_STORAGE = os.environ.get("POLKU_RATELIMIT_STORAGE") or REDIS_URL or "memory://"
 POLKU_RATE_LIMITS: dict[str, str] = {}
 # participants one address may add to one live room (a hall can share one NAT address)
 POLKU_LIVE_PARTICIPANTS_PER_ADDRESS = int(

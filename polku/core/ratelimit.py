@@ -9,16 +9,23 @@ keys (an address, an account, a room):
 
 Two storages:
 
-* :func:`hit` / :func:`test` use ``settings.POLKU_RATELIMIT_STORAGE`` (``memory://`` by default;
-  ``redis://…`` shares the counts between processes). For ordinary (sync) views: log-in,
-  password reset, anonymous uploads.
+* :func:`hit` / :func:`test` use ``settings.POLKU_RATELIMIT_STORAGE``: ``REDIS_URL`` when it is
+  set (the counts are shared by every process of every instance), else ``memory://``. For
+  ordinary (sync) views: log-in, password reset, anonymous uploads.
 * :func:`local_hit` / :func:`local_test` always count in this process's memory: no I/O, cheap
   enough for the phone's path (async join page, websocket connect) where thousands of phones
-  arrive within a minute. Several processes each keep their own count.
+  arrive within a minute.
+
+A budget is for the whole site, however many processes serve it. Whatever counts in process
+memory (the local limits always; the others without Redis) gets ``1/WEB_CONCURRENCY`` of each
+amount, rounded up: the embedded mode's worker processes on one machine then never allow more
+together than the budget. The price: one client whose requests all reach one process (a kept-
+alive connection) meets half the budget with two processes. docs/security.md ("Rate limits").
 """
 
 from __future__ import annotations
 
+import math
 from functools import cache
 
 from django.conf import settings
@@ -26,7 +33,7 @@ from limits import RateLimitItem, parse_many
 from limits.storage import MemoryStorage, Storage, storage_from_string
 from limits.strategies import SlidingWindowCounterRateLimiter
 
-__all__ = ["clear", "hit", "local_hit", "local_test", "reset", "test"]
+__all__ = ["clear", "hit", "local_hit", "local_test", "reset", "shared", "test"]
 
 
 DEFAULT_LIMITS: dict[str, str] = {
@@ -44,15 +51,24 @@ DEFAULT_LIMITS: dict[str, str] = {
 
 
 @cache
-def _items(name: str, spec: str) -> tuple[RateLimitItem, ...]:
-    return tuple(parse_many(spec))
+def _items(name: str, spec: str, processes: int) -> tuple[RateLimitItem, ...]:
+    """The limit's windows; each amount split between ``processes`` counting apart."""
+    return tuple(
+        type(item)(math.ceil(item.amount / processes), item.multiples, item.namespace)
+        for item in parse_many(spec)
+    )
 
 
-def _limits(name: str) -> tuple[RateLimitItem, ...]:
+def _limits(name: str, *, in_memory: bool) -> tuple[RateLimitItem, ...]:
     spec = settings.POLKU_RATE_LIMITS.get(name) or DEFAULT_LIMITS.get(name)
     if spec is None:
         raise ValueError(f"unknown rate limit {name!r}")
-    return _items(name, spec)
+    return _items(name, spec, max(1, settings.WEB_CONCURRENCY) if in_memory else 1)
+
+
+def shared() -> bool:
+    """Do :func:`hit` counts reach every process (a storage outside process memory)?"""
+    return not settings.POLKU_RATELIMIT_STORAGE.startswith("memory://")
 
 
 _shared: SlidingWindowCounterRateLimiter | None = None
@@ -69,7 +85,7 @@ def _shared_limiter() -> SlidingWindowCounterRateLimiter:
 
 
 def _hit(limiter: SlidingWindowCounterRateLimiter, name: str, keys: tuple[str, ...]) -> bool:
-    items = _limits(name)
+    items = _limits(name, in_memory=limiter is _local or not shared())
     # test every window first, so a refused request does not use up the others
     if not all(limiter.test(item, name, *keys) for item in items):
         return False
@@ -77,7 +93,8 @@ def _hit(limiter: SlidingWindowCounterRateLimiter, name: str, keys: tuple[str, .
 
 
 def _test(limiter: SlidingWindowCounterRateLimiter, name: str, keys: tuple[str, ...]) -> bool:
-    return all(limiter.test(item, name, *keys) for item in _limits(name))
+    items = _limits(name, in_memory=limiter is _local or not shared())
+    return all(limiter.test(item, name, *keys) for item in items)
 
 
 def hit(name: str, *keys: str) -> bool:
@@ -101,7 +118,7 @@ def local_test(name: str, *keys: str) -> bool:
 def clear(name: str, *keys: str) -> None:
     """Forget the counts of one key (e.g. an account after a completed password reset)."""
     limiter = _shared_limiter()
-    for item in _limits(name):
+    for item in _limits(name, in_memory=not shared()):
         limiter.clear(item, name, *keys)
 
 
