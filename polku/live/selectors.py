@@ -148,6 +148,20 @@ def events_after(*, day_id: int, after: int) -> list[dict[str, Any]]:
     ]  # fmt: skip
 
 
+def slot_events(*, day_id: int, slot_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    """The stored events of some agenda items of the day, oldest first, by item."""
+    out: dict[int, list[dict[str, Any]]] = {pk: [] for pk in slot_ids}
+    rows = (
+        LiveEvent.objects.filter(workshop_day_id=day_id, slot_id__in=slot_ids)
+        .order_by("id")
+        .values(*EVENT_FIELDS)
+        .iterator(chunk_size=5000)
+    )
+    for row in rows:
+        out[row["slot_id"]].append(dict(row))
+    return out
+
+
 def room_stamp(*, day_id: int) -> tuple:
     """Changes when the day or its agenda changes (status, title, activity settings)."""
     day = WorkshopDay.objects.filter(pk=day_id).values_list("updated_at", "status").first()

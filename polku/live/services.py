@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -32,15 +34,25 @@ def participant_remember(*, participant: Participant, path_id: int, secret: str)
     participant.save(update_fields=["return_key", "consented_at"])
 
 
-def participant_forget(*, participant: Participant, anon_actors: list[str]) -> int:
-    """Delete the participant and every input linked to them; returns the number removed."""
+@dataclass(frozen=True)
+class Forgotten:
+    events: int  # how many inputs were deleted
+    slot_ids: list[int]  # the agenda items they were in
+
+
+def participant_forget(*, participant: Participant, anon_actors: list[str]) -> Forgotten:
+    """Delete the participant and every input linked to them (anonymous ones by their
+    pseudonyms, named ones by the link). The live room drops them from its state by
+    ``engine.room_forget``, which calls this."""
     with transaction.atomic():
-        count = LiveEvent.objects.filter(
-            workshop_day_id=participant.workshop_day_id, actor__in=anon_actors
-        ).delete()[0]
-        count += participant.events.all().delete()[0]
+        theirs = LiveEvent.objects.filter(
+            Q(workshop_day_id=participant.workshop_day_id, actor__in=anon_actors)
+            | Q(participant=participant)
+        )
+        slot_ids = sorted(set(theirs.values_list("slot_id", flat=True)) - {None})
+        count = theirs.delete()[0]
         participant.delete()
-    return count
+    return Forgotten(events=count, slot_ids=slot_ids)
 
 
 def events_store(

@@ -133,8 +133,9 @@ def stored_about_me(request: HttpRequest, code: str) -> HttpResponse:
     form = RememberForm(request.POST or None)
     if request.method == "POST" and person is not None:
         if "forget" in request.POST:
-            services.participant_forget(participant=person, anon_actors=anon_actors)
-            async_to_sync(engine.room_reload)(day.join_code)
+            async_to_sync(engine.room_forget)(
+                day.join_code, participant=person, anon_actors=anon_actors
+            )
             response = render(request, "live/me.html", {"day": day, "forgotten": True})
             response.delete_cookie(identity.cookie_name(day.join_code))
             return response

@@ -28,7 +28,14 @@ from polku.live.engine.connection import (
     short_id,
 )
 from polku.live.engine.room import PROTOCOL_VERSION, Room
-from polku.live.engine.rooms import room_get, room_reload, rooms, rooms_reset, staff_recheck
+from polku.live.engine.rooms import (
+    room_forget,
+    room_get,
+    room_reload,
+    rooms,
+    rooms_reset,
+    staff_recheck,
+)
 from polku.live.engine.slots import PLAIN, Slot
 
 __all__ = [
@@ -41,6 +48,7 @@ __all__ = [
     "Slot",
     "TokenBucket",
     "dumps",
+    "room_forget",
     "room_get",
     "room_reload",
     "rooms",

@@ -157,6 +157,19 @@ class RedisBridge:
         except Exception:
             log.exception("publishing to Redis failed")
 
+    async def publish_forget(self, day_id: int, token_hash: str, slot_ids: list[int]) -> None:
+        """A participant was forgotten: the other instances take them out of their rooms."""
+        self._ensure()
+        if not self.ok:
+            return  # they rebuild every room when Redis is back anyway
+        forget = {"token_hash": token_hash, "slot_ids": slot_ids}
+        try:
+            await self.redis.publish(
+                self.channel(day_id), orjson.dumps({"o": INSTANCE_ID, "forget": forget})
+            )
+        except Exception:
+            log.exception("publishing to Redis failed")
+
     async def _read(self) -> None:
         while True:
             if not self.ok:
@@ -189,6 +202,12 @@ class RedisBridge:
                 if payload.get("reload"):
                     await room.settle()
                     await room.reload()
+                elif isinstance(payload.get("forget"), dict):
+                    forget = payload["forget"]
+                    await room.forget(
+                        token_hash=str(forget["token_hash"]),
+                        slot_ids=[int(pk) for pk in forget["slot_ids"]],
+                    )
                 else:
                     await room.apply_remote(payload["rows"])
             except Exception:  # one bad message must not stop the reader
@@ -226,6 +245,12 @@ class DatabaseBridge:
     async def publish_reload(self, day_id: int) -> None:
         """Nothing to send: the others see the day's change stamp move."""
 
+    async def publish_forget(self, day_id: int, token_hash: str, slot_ids: list[int]) -> None:
+        """Move the day's change stamp: the other processes rebuild their copy of the room."""
+        from polku.live.engine.db import run_db
+
+        await run_db(_day_touch, day_id=day_id)
+
     async def _tail(self, room: Room) -> None:
         from polku.live import selectors
         from polku.live.engine.db import run_db
@@ -251,6 +276,14 @@ class DatabaseBridge:
             except Exception:
                 log.exception("reading the other processes' live events failed")
                 await asyncio.sleep(1)
+
+
+def _day_touch(*, day_id: int) -> None:
+    from django.utils import timezone
+
+    from polku.workshops.models import WorkshopDay
+
+    WorkshopDay.objects.filter(pk=day_id).update(updated_at=timezone.now())
 
 
 def bridge_for(kind: str) -> RedisBridge | DatabaseBridge | None:

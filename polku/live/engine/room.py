@@ -232,14 +232,96 @@ class Room(GroupRoom, Suggestions):
             slot.activity.moderate(state, kind[4:], data, config)
         else:
             state, config = self.state_for(slot, group)
-            event = Event(
-                kind=kind, data=data, actor=actor, id=short_id(actor, client_id), name=name,
-                unit=unit, facilitator=actor.startswith("f"),
-            )  # fmt: skip
-            slot.activity.reduce(state, event, config)
+            self._reduce(slot, state, config, kind, data, actor, client_id, name, unit)
         self.rev += 1
         self.touched(slot, group, is_input=not kind.startswith(("sys:", "mod:", "grp:")))
         return closed
+
+    @staticmethod
+    def _reduce(
+        slot: Slot,
+        state: dict[str, Any],
+        config: dict[str, Any],
+        kind: str,
+        data: dict[str, Any],
+        actor: str,
+        client_id: str,
+        name: str,
+        unit: int | None,
+    ) -> None:
+        event = Event(
+            kind=kind, data=data, actor=actor, id=short_id(actor, client_id), name=name,
+            unit=unit, facilitator=actor.startswith("f"),
+        )  # fmt: skip
+        slot.activity.reduce(state, event, config)
+
+    # -- "forget me" -----------------------------------------------------------------------
+    async def forget(self, *, token_hash: str, slot_ids: list[int]) -> str:
+        """A participant's data was deleted (``engine.room_forget``): drop them, close their
+        phones and rebuild only the agenda items they had inputs in, from what remains stored
+        (and what is still waiting to be stored). Everyone else's views and sockets stay as
+        they are; the next tick sends the changed snapshots. Returns ``"targeted"``, or
+        ``"reload"`` while groups work (a group's copies are rebuilt with the whole room)."""
+        self.participants.pop(token_hash, None)
+        self.new_participants.pop(token_hash, None)
+        self.profile_updates.pop(token_hash, None)
+        for conn in list(self.conns["phone"]):
+            if conn.participant is not None and conn.participant.token_hash == token_hash:
+                await conn.error(
+                    "forgotten",
+                    _("Your data in this workshop was deleted. Join again to take part."),
+                )
+                self.remove(conn)
+                await conn.close(4410)
+        slots = [self.slots[pk] for pk in slot_ids if pk in self.slots]
+        if self.phase is not None or any(slot.groups is not None for slot in slots):
+            await self.reload()
+            return "reload"
+        if slots:
+            stored = await run_db(
+                selectors.slot_events, day_id=self.day_id, slot_ids=[slot.id for slot in slots]
+            )
+            for slot in slots:
+                keys = {(ev["actor"], ev["client_id"]) for ev in stored[slot.id]}
+                waiting = [
+                    p.row for p in self.pending if p.slot_id == slot.id and p.key not in keys
+                ]
+                self._refold(slot, stored[slot.id] + waiting)
+        self.presence_rev += 1
+        return "targeted"
+
+    def _refold(self, slot: Slot, events: list[dict[str, Any]]) -> None:
+        """Rebuild one agenda item's state from its events: what ``_apply`` does to the state,
+        without the room-wide effects of the controls (status, current item, screen), which
+        did not change."""
+        slot.state = slot.activity.initial_state(slot.config)
+        opened = False
+        for ev in events:
+            kind, data = ev["kind"], ev["data"]
+            try:
+                if kind == "sys:open":
+                    if not opened:
+                        items = data.get("items")
+                        slot.activity.on_open(
+                            slot.state, slot.config, items if isinstance(items, list) else []
+                        )
+                        opened = True
+                    read = data.get("open_data")
+                    if slot.activity.reads_on_open and isinstance(read, dict):
+                        slot.activity.on_open_data(slot.state, slot.config, read)
+                elif kind.startswith(("sys:", "grp:")):
+                    continue
+                elif kind.startswith("mod:"):
+                    slot.activity.moderate(slot.state, kind[4:], data, slot.config)
+                else:
+                    self._reduce(
+                        slot, slot.state, slot.config, kind, data, ev["actor"], ev["client_id"],
+                        ev.get("name", ""), ev.get("unit_id_tag"),
+                    )  # fmt: skip
+            except Rejected:
+                log.info("refold skipped a rejected %s event", kind)
+        self.rev += 1
+        self.touched(slot, "", is_input=True)
 
     @property
     def screen_slot(self) -> int | None:

@@ -6,10 +6,13 @@ import asyncio
 import time
 
 from asgiref.sync import async_to_sync
+from channels.db import database_sync_to_async
 
+from polku.live import selectors, services
 from polku.live.engine import bridge as bridge_mod
 from polku.live.engine.db import run_db
 from polku.live.engine.room import Room
+from polku.live.models import Participant
 
 UNLOAD_AFTER = 120.0
 
@@ -58,6 +61,33 @@ async def room_reload(code: str) -> None:
         day_id = room.day_id if room is not None else await run_db(_day_id, code=code.upper())
         if day_id is not None:
             await bridge_mod.bridge.publish_reload(day_id)
+
+
+async def room_forget(code: str, *, participant: Participant, anon_actors: list[str]) -> str:
+    """ "Forget me": delete a participant and their inputs, and take them out of the live room
+    without rebuilding it (``Room.forget``: only the agenda items they had inputs in). Their
+    inputs still waiting in the room are stored first, so they are deleted too. Other
+    instances (Redis) do the same; other worker processes on one SQLite file rebuild the room
+    (they see the day's change stamp move). Returns what this process did: ``"targeted"``,
+    ``"reload"`` (groups at work) or ``"not loaded"``."""
+    room = rooms.get(code.upper())
+    if room is not None:
+        await room.settle()
+    token_hash = participant.token_hash
+    # in the caller's thread (the request's: its database connection, its transaction)
+    forgotten = await database_sync_to_async(services.participant_forget)(
+        participant=participant, anon_actors=anon_actors
+    )
+    done = "not loaded"
+    if room is not None:
+        done = await room.forget(token_hash=token_hash, slot_ids=forgotten.slot_ids)
+    if bridge_mod.bridge is not None:
+        await bridge_mod.bridge.publish_forget(
+            participant.workshop_day_id, token_hash, forgotten.slot_ids
+        )
+        if room is not None and bridge_mod.bridge.kind == "database":
+            room.stamp = await run_db(selectors.room_stamp, day_id=room.day_id)  # not us
+    return done
 
 
 def _day_id(*, code: str) -> int | None:

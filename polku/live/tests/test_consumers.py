@@ -409,3 +409,60 @@ def test_projector_and_console_handshakes_set_no_cookie():
         return accept
 
     assert "headers" not in async_to_sync(scenario)()
+
+
+def test_forget_me_takes_one_phone_out_of_the_room_without_rebuilding_it():
+    """Issue 10, item 7: "forget me" on one phone reloaded the whole room for everyone. Now
+    only the agenda item with their inputs is rebuilt; the others get one new snapshot (no
+    new view), the forgotten phone is told and closed."""
+    from channels.db import database_sync_to_async
+
+    day, (topics, _vote), fac = live_day()
+
+    async def scenario():
+        staff = await console(day, fac.user_id)
+        await control(staff, topics, "open", "c1")
+        leaving, staying = await phone(day.join_code), await phone(day.join_code)
+        for comm, text in ((leaving, "Minun korttini"), (staying, "Toisen kortti")):
+            await receive_until(comm, "me")
+            await comm.send_json_to(
+                {"t": "input", "id": "t-1", "slot": topics.pk, "kind": "card",
+                 "data": {"text": text}}
+            )  # fmt: skip
+            await receive_until(comm, "ack")
+        room = engine.rooms[day.join_code]
+        while (await receive_until(staying, "snapshot"))["data"]["count"] != 2:
+            pass
+        person = await database_sync_to_async(Participant.objects.get)(
+            token_hash=identity.token_hash(leaving.token)
+        )
+        actors = [
+            identity.actor_for(slot_id=pk, anonymous=True, participant_key="", token=leaving.token)
+            for pk in (topics.pk, _vote.pk)
+        ]
+        done = await engine.room_forget(day.join_code, participant=person, anon_actors=actors)
+        assert done == "targeted"
+        error = await receive_until(leaving, "error")
+        assert error == {
+            "t": "error", "code": "forgotten", "id": None,
+            "message": "Tietosi tästä työpajasta on poistettu. Liity uudelleen osallistuaksesi.",
+        }  # fmt: skip
+        assert (await leaving.receive_output(timeout=3)) == {
+            "type": "websocket.close",
+            "code": 4410,
+        }
+        after = await staying.receive_json_from(timeout=3)
+        assert after["t"] == "snapshot"  # no "view": the room was not rebuilt
+        assert [c["text"] for c in after["data"]["cards"]] == ["Toisen kortti"]
+        assert after["data"]["count"] == 1
+        assert engine.rooms[day.join_code] is room
+        assert identity.token_hash(leaving.token) not in room.participants
+        assert identity.token_hash(staying.token) in room.participants
+        await staying.disconnect()
+        await staff.disconnect()
+
+    run(scenario)
+    assert list(LiveEvent.objects.filter(kind="card").values_list("data", flat=True)) == [
+        {"text": "Toisen kortti"}
+    ]
+    assert Participant.objects.count() == 1

@@ -78,6 +78,10 @@
         try { localStorage.removeItem("polku-token-" + D.code); } catch (x) { /* */ }
         if (!had) { reloadOnce(); return; }  // a fresh page and handshake bring a new cookie
       }
+      if (e.code === 4410) {  // "forget me": this token is gone; a reload joins anew
+        try { localStorage.removeItem("polku-token-" + D.code); } catch (x) { /* */ }
+        return;
+      }
       if (e.code === 4404 || e.code === 4403) return;
       retry();
     };
