@@ -6,13 +6,12 @@ class ExperimentsConfig(AppConfig):
     label = "experiments"
 
     def ready(self) -> None:
-        from polku.core import scheduler
+        from polku.core import hooks, scheduler
         from polku.core.demo import DEMO_EXTENSIONS
         from polku.core.email import email_kinds
         from polku.experiments import emails
         from polku.experiments.demo import load_experiments_demo
         from polku.experiments.services import checkin_links_purge_for_path, reminders_schedule_due
-        from polku.organisations import retention
 
         email_kinds.register("experiments.adopted", emails.adopted_email)
         email_kinds.register("experiments.support_needed", emails.support_needed_email)
@@ -20,4 +19,4 @@ class ExperimentsConfig(AppConfig):
         if load_experiments_demo not in DEMO_EXTENSIONS:
             DEMO_EXTENSIONS.append(load_experiments_demo)
         scheduler.register("experiments.reminders", reminders_schedule_due, every_seconds=900)
-        retention.register("checkin_links", checkin_links_purge_for_path)
+        hooks.path_retention.register(checkin_links_purge_for_path, name="checkin_links")

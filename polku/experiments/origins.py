@@ -2,17 +2,17 @@
 
 An experiment can be born outside the experiments app: from an organisation jury's accepted
 recommendation, say. The experiments app does not know those apps; instead each of them
-registers an *origin provider* here (in its ``AppConfig.ready``), and the experiment page asks
-:func:`experiment_origins` for the lines to show ("From the organisation jury: recommendation 2
-…", with a link). Providers are listed in one place (:data:`PROVIDERS`) and appear in a
-traceback by name; nothing is wired through signals or function-local imports.
+registers a receiver with the ``experiment_origins`` hook (``polku.core.hooks``, in its
+``AppConfig.ready``), and the experiment page asks :func:`experiment_origins` for the lines to
+show ("From the organisation jury: recommendation 2 …", with a link).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
+from polku.core import hooks
 from polku.experiments.models import Experiment
 
 
@@ -25,25 +25,12 @@ class Origin:
     link_text: str = ""
 
 
-#: ``provider(experiments) -> {experiment id: [Origin, ...]}``; one query per provider at most.
-OriginProvider = Callable[[Sequence[Experiment]], dict[int, list[Origin]]]
-
-PROVIDERS: list[OriginProvider] = []
-
-
-def origin_provider(fn: OriginProvider) -> OriginProvider:
-    """Register ``fn`` (idempotent, so a reloaded app does not register twice)."""
-    if fn not in PROVIDERS:
-        PROVIDERS.append(fn)
-    return fn
-
-
 def experiment_origins(*, experiments: Sequence[Experiment]) -> dict[int, list[Origin]]:
-    """Every registered provider's origins of ``experiments``, by experiment id."""
+    """Every receiver's origins of ``experiments``, by experiment id."""
     out: dict[int, list[Origin]] = {}
     if not experiments:
         return out
-    for provider in PROVIDERS:
-        for pk, origins in provider(experiments).items():
+    for part in hooks.experiment_origins.collect(experiments=experiments).values():
+        for pk, origins in part.items():
             out.setdefault(pk, []).extend(origins)
     return out

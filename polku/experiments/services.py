@@ -1006,8 +1006,8 @@ def _int_or_none(value: object) -> int | None:
         return None
 
 
-def checkin_links_purge_for_path(path: Path) -> int:
-    """Data retention (polku.organisations.retention): delete the path's check-in links (the
+def checkin_links_purge_for_path(*, path: Path) -> int:
+    """Data retention (the ``path_retention`` hook): delete the path's check-in links (the
     token hashes and the addresses they were sent to); submitted check-ins stay."""
     deleted, _by_model = CheckInLink.objects.filter(experiment__path=path).delete()
     return deleted

@@ -322,8 +322,8 @@ def member_counts(*, members: Sequence[JuryMember]) -> dict[str, int]:
     return counts
 
 
-def experiment_origins_from_juries(experiments: Sequence[Experiment]) -> dict[int, list[Origin]]:
-    """Origin provider (``polku.experiments.origins``): an experiment made from a jury's
+def experiment_origins_from_juries(*, experiments: Sequence[Experiment]) -> dict[int, list[Origin]]:
+    """Receiver of the ``experiment_origins`` hook (``polku.experiments.origins``): an experiment made from a jury's
     recommendation names the jury and links to the published statement (public, so unit
     contacts without jury access can follow the link too)."""
     actions = FollowUpAction.objects.filter(

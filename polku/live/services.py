@@ -158,8 +158,8 @@ def slot_config_update(*, slot, activity, values: dict[str, Any]):  # type: igno
     return slot
 
 
-def participants_purge_for_path(path: Any) -> int:
-    """Data retention (polku.organisations.retention): delete the participants of the path's
+def participants_purge_for_path(*, path: Any) -> int:
+    """Data retention (the ``path_retention`` hook): delete the participants of the path's
     workshop days — their token hashes, nicknames and opted-in return codes. Their named
     inputs stay in the results without the link to a participant."""
     participants = Participant.objects.filter(workshop_day__path=path)

@@ -1,8 +1,9 @@
 """Data retention: a path's participant data is deleted ``Organisation.retention_days`` after
 the path ends (its ``ends_on`` or its follow-up's end, whichever is later).
 
-The apps that hold participant data register one purge step each (``register``): the live
-rooms delete participant tokens and opted-in return codes, experiments delete check-in links.
+The apps that hold participant data register one purge step each with the ``path_retention``
+hook (``polku.core.hooks``): the live rooms delete participant tokens and opted-in return codes,
+experiments delete check-in links.
 The scheduler enqueues ``retention_run`` every few hours; each path is purged once, and what
 was deleted is written to the organisation's log (``LogEntry`` of kind ``retention``). Results
 stay: inputs of anonymous activities were never linked to a participant, named ones lose the
@@ -13,26 +14,17 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable
 
 from django.db import transaction
 from django.db.models import F, Q
 from django.tasks import task
 from django.utils import timezone
 
+from polku.core import hooks
 from polku.organisations.models import LogEntry
 from polku.paths.models import Path
 
 log = logging.getLogger("polku.retention")
-
-# name -> function(path) returning how many records it deleted
-PURGE_STEPS: dict[str, Callable[[Path], int]] = {}
-
-
-def register(name: str, purge: Callable[[Path], int]) -> None:
-    """Called by an app's ``ready()``: ``purge(path)`` deletes that app's participant data
-    of the path and returns how many records went."""
-    PURGE_STEPS[name] = purge
 
 
 def path_end(path: Path) -> dt.date:
@@ -66,7 +58,7 @@ def retention_apply(*, today: dt.date | None = None) -> list[LogEntry]:
     entries = []
     for path in paths_due(today=today):
         with transaction.atomic():
-            counts = {name: purge(path) for name, purge in sorted(PURGE_STEPS.items())}
+            counts = hooks.path_retention.collect(path=path)
             entry = LogEntry.objects.create(
                 organisation=path.organisation,
                 kind=LogEntry.Kind.RETENTION,

@@ -16,8 +16,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from polku.accounts.models import User
+from polku.core import hooks
 from polku.core.email import email_enqueue_on_commit
-from polku.organisations import hooks, rules
+from polku.organisations import rules
 from polku.organisations.models import Invitation, Membership, Organisation, Unit
 
 MAX_IMPORT_ROWS = 5000
@@ -378,7 +379,7 @@ def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
 def _membership_changed(membership: Membership) -> None:
     organisation_id, user_id = membership.organisation_id, membership.user_id
     transaction.on_commit(
-        lambda: hooks.membership_changed.call(organisation_id=organisation_id, user_id=user_id)
+        lambda: hooks.membership_changed.notify(organisation_id=organisation_id, user_id=user_id)
     )
 
 

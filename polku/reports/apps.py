@@ -16,12 +16,12 @@ class ReportsConfig(AppConfig):
         if demo_reports not in DEMO_EXTENSIONS:
             DEMO_EXTENSIONS.append(demo_reports)
 
+        from polku.core import hooks
         from polku.reports.services import workshop_summary_after_day_closed
-        from polku.workshops.hooks import day_closed
 
-        day_closed.register(
+        hooks.day_closed.register(
+            workshop_summary_after_day_closed,
             name="reports.workshop_summary",
             label=_("Making the workshop summary"),
             order=90,
-            run=workshop_summary_after_day_closed,
         )

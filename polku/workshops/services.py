@@ -8,8 +8,8 @@ from django.db.models import Max
 from django.utils.translation import gettext as _
 
 from polku.accounts.models import User
+from polku.core import hooks
 from polku.paths.models import Path
-from polku.workshops import hooks
 from polku.workshops.models import AgendaSlot, WorkshopDay, new_join_code
 
 

@@ -1,4 +1,4 @@
-"""The end of a workshop day for its live room: a ``day_closed`` step (polku.workshops.hooks).
+"""The end of a workshop day for its live room: a ``day_closed`` step (polku.core.hooks).
 
 Every activity still open or paused is closed (a ``sys:close`` event in the log, as if the
 facilitator had pressed "Close") and its results are saved to the path, so the summary made by

@@ -119,7 +119,7 @@ async def staff_recheck(*, organisation_id: int, user_id: int | None = None) -> 
 
 
 def staff_access_changed(*, organisation_id: int, user_id: int) -> None:
-    """Receiver of ``organisations.hooks.membership_changed`` (registered in
+    """Receiver of the ``membership_changed`` hook (``polku.core.hooks``, registered in
     ``LiveConfig.ready``), called after the commit from a sync view or service: re-check this
     user's console and projector sockets in this process's rooms now. Other processes re-check
     within ``STAFF_RECHECK`` seconds."""

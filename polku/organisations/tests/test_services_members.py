@@ -3,8 +3,8 @@
 import pytest
 from django.core.exceptions import ValidationError
 
+from polku.core import hooks
 from polku.core.tests.factories import MembershipFactory, OrganisationFactory
-from polku.organisations import hooks
 from polku.organisations.models import Membership
 from polku.organisations.services import membership_remove
 
@@ -46,7 +46,7 @@ def test_removal_calls_the_membership_changed_hook_after_commit(
     def receiver(**kwargs):
         calls.append(kwargs)
 
-    hooks.membership_changed.register(receiver)
+    hooks.membership_changed.register(receiver, name="test.receiver")
     try:
         with django_capture_on_commit_callbacks(execute=False) as callbacks:
             membership_remove(membership=member, by=by)
@@ -54,10 +54,10 @@ def test_removal_calls_the_membership_changed_hook_after_commit(
         for callback in callbacks:
             callback()
     finally:
-        hooks.membership_changed.receivers.remove(receiver)
+        hooks.membership_changed.unregister("test.receiver")
     assert calls == [{"organisation_id": org.pk, "user_id": member.user_id}]
 
 
 def test_the_live_rooms_are_registered_with_the_hook():
-    names = [r.__qualname__ for r in hooks.membership_changed.receivers]
-    assert "staff_access_changed" in names
+    names = [r.run.__qualname__ for r in hooks.membership_changed.receivers()]
+    assert names == ["staff_access_changed"]
