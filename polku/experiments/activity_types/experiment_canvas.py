@@ -42,6 +42,7 @@ from polku.activities.registry import (
     clean_text,
     register,
 )
+from polku.experiments.services import experiments_from_canvas
 
 GROUPINGS = ("unit", "topic", "assigned")
 # field → (max length, required-for-an-experiment)
@@ -472,8 +473,6 @@ class ExperimentCanvas(ActivityType):
     def after_carry_forward(
         self, *, slot: Any, state: dict[str, Any], config: dict[str, Any]
     ) -> None:
-        from polku.experiments.services import experiments_from_canvas
-
         experiments_from_canvas(
             slot=slot, canvases=[r.data | {"unit": r.unit} for r in self.results(state, config)]
         )

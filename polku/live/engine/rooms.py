@@ -13,6 +13,7 @@ from polku.live.engine import bridge as bridge_mod
 from polku.live.engine.db import run_db
 from polku.live.engine.room import Room
 from polku.live.models import Participant
+from polku.workshops.models import WorkshopDay
 
 UNLOAD_AFTER = 120.0
 
@@ -91,8 +92,6 @@ async def room_forget(code: str, *, participant: Participant, anon_actors: list[
 
 
 def _day_id(*, code: str) -> int | None:
-    from polku.workshops.models import WorkshopDay
-
     return WorkshopDay.objects.filter(join_code=code).values_list("pk", flat=True).first()
 
 
