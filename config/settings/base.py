@@ -232,6 +232,8 @@ SECURE_CSP = {
     "form-action": [CSP.SELF],
 }
 
+# Django's database sessions, the table keyed by a hash of the cookie's key (docs/security.md)
+SESSION_ENGINE = "polku.accounts.sessions"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"

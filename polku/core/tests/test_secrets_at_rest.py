@@ -222,3 +222,48 @@ def client_get_status(url: str) -> int:
     from django.test import Client
 
     return Client().get(url).status_code
+
+
+def test_the_session_table_holds_no_key_that_logs_anyone_in(client):
+    from django.contrib.sessions.models import Session
+
+    from polku.accounts.sessions import session_key_hash
+
+    member = MembershipFactory(role="facilitator")
+    member.user.set_password("pitkä salasana 123")
+    member.user.save()
+    client.force_login(member.user)
+    key = client.cookies["sessionid"].value
+    assert list(Session.objects.values_list("session_key", flat=True)) == [session_key_hash(key)]
+    assert key not in _database_text()
+    assert client.get("/").wsgi_request.user == member.user  # the cookie still logs in
+    stranger = type(client)()
+    stranger.cookies["sessionid"] = session_key_hash(key)  # what a dump of the table gives
+    assert stranger.get("/").wsgi_request.user.is_authenticated is False
+    client.logout()
+    assert Session.objects.count() == 0
+
+
+def test_sessions_stored_before_are_hashed_by_the_migration_and_still_log_in(client):
+    import importlib
+
+    from django.apps import apps as global_apps
+    from django.contrib.sessions.backends.db import SessionStore as PlainStore
+    from django.contrib.sessions.models import Session
+
+    from polku.accounts.sessions import session_key_hash
+
+    member = MembershipFactory(role="facilitator")
+    plain = PlainStore()  # a session as Django's own backend stored it (the key in clear)
+    plain["_auth_user_id"] = str(member.user.pk)
+    plain["_auth_user_backend"] = "django.contrib.auth.backends.ModelBackend"
+    plain["_auth_user_hash"] = member.user.get_session_auth_hash()
+    plain.save()
+    migration = importlib.import_module("polku.accounts.migrations.0002_hash_session_keys")
+    migration.hash_session_keys(global_apps, None)
+    migration.hash_session_keys(global_apps, None)  # again: nothing changes
+    assert list(Session.objects.values_list("session_key", flat=True)) == [
+        session_key_hash(plain.session_key)
+    ]
+    client.cookies["sessionid"] = plain.session_key
+    assert client.get("/").wsgi_request.user == member.user
