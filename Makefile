@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .PHONY: run test test-fast test-pg test-e2e test-prod dist lint format worker serve migrate demo messages \
-        makemessages bench-live bench-jury bench-reports bench-grouping clean help
+        makemessages bench-live bench-jury bench-reports bench-grouping bench-forget clean help
 
 help:
 	@echo "make run      install, migrate, load demo data, serve on http://$(HOST):$(PORT)"
@@ -89,6 +89,9 @@ bench-jury: $(VENV)/.installed-dev
 
 bench-reports: $(VENV)/.installed-dev
 	$(PY) scripts/bench_reports.py $(BENCH_ARGS)
+
+bench-forget: $(VENV)/.installed-dev
+	$(PY) scripts/bench_forget.py $(BENCH_ARGS)
 
 bench-grouping: $(VENV)/.installed-dev
 	$(PY) scripts/bench_grouping.py $(BENCH_ARGS)
