@@ -466,3 +466,52 @@ def test_forget_me_takes_one_phone_out_of_the_room_without_rebuilding_it():
         {"text": "Toisen kortti"}
     ]
     assert Participant.objects.count() == 1
+
+
+def test_forget_me_keeps_the_inputs_of_others_still_waiting_to_be_stored():
+    """The rebuilt agenda item is what is stored plus what the room acknowledged meanwhile
+    and has not stored yet: nobody else's card is lost."""
+    from channels.db import database_sync_to_async
+
+    day, (topics, _vote), fac = live_day()
+
+    async def scenario():
+        staff = await console(day, fac.user_id)
+        await control(staff, topics, "open", "c1")
+        leaving, staying = await phone(day.join_code), await phone(day.join_code)
+        await receive_until(leaving, "me")
+        await receive_until(staying, "me")
+        await leaving.send_json_to(
+            {"t": "input", "id": "t-1", "slot": topics.pk, "kind": "card", "data": {"text": "Pois"}}
+        )
+        await receive_until(leaving, "ack")
+        room = engine.rooms[day.join_code]
+
+        async def hold() -> None:  # the batch writer has not run yet
+            return None
+
+        room.flush = hold
+        room.settle = hold
+        await staying.send_json_to(
+            {"t": "input", "id": "t-1", "slot": topics.pk, "kind": "card", "data": {"text": "Jää"}}
+        )
+        while not room.pending:
+            await asyncio.sleep(0.01)
+        person = await database_sync_to_async(Participant.objects.get)(
+            token_hash=identity.token_hash(leaving.token)
+        )
+        actor = identity.actor_for(
+            slot_id=topics.pk, anonymous=True, participant_key="", token=leaving.token
+        )
+        assert (
+            await engine.room_forget(day.join_code, participant=person, anon_actors=[actor])
+            == "targeted"
+        )
+        cards = room.slots[topics.pk].activity.public_snapshot(
+            room.slots[topics.pk].state, room.slots[topics.pk].config, True
+        )["cards"]
+        assert [c["text"] for c in cards] == ["Jää"]
+        await staying.disconnect()
+        await staff.disconnect()
+
+    run(scenario)
