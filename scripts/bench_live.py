@@ -186,6 +186,9 @@ class Run:
 
     def env(self, database_url: str, **extra: str) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "WEB_CONCURRENCY")}
+        # Every simulated phone comes from 127.0.0.1; a real hall is many addresses (or one NAT
+        # address with the cap raised, deploy/polku.env), so the per-address cap is lifted here.
+        env["POLKU_LIVE_PARTICIPANTS_PER_ADDRESS"] = str(2 * max(self.args.participants))
         env.update(
             DATABASE_URL=database_url, DJANGO_SETTINGS_MODULE="config.settings.local", DEBUG="0",
             SECRET_KEY=os.environ.get("SECRET_KEY", "bench-live-secret-" + "x" * 40),
