@@ -1,6 +1,7 @@
 """Embedding on arrival yields to a busy room (polku.live.engine.suggest)."""
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from types import SimpleNamespace
 
 from polku.grouping import services as grouping
@@ -15,6 +16,13 @@ def room() -> Suggestions:
     r = Suggestions()
     r._init_suggestions()
     return r
+
+
+def run_alone(coro):
+    """asyncio.run on a thread of its own: in the main thread it refuses to start whenever an
+    earlier test of the session left an event loop running there (the order of the suite)."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result(timeout=60)
 
 
 def test_the_room_is_busy_with_twenty_inputs_within_one_second():
@@ -52,7 +60,7 @@ def test_cards_wait_while_the_room_is_busy_and_are_embedded_in_small_batches_aft
         await asyncio.wait_for(r._embed_task, 2)
         return waited
 
-    waited = asyncio.run(scenario())
+    waited = run_alone(scenario())
     assert waited == []
     assert batches == [
         [f"kortti {i}" for i in range(EMBED_BATCH)],
@@ -77,5 +85,5 @@ def test_a_quiet_room_embeds_each_card_as_it_arrives(monkeypatch, settings):
         r.card_arrived(WALL, "Kummi uusille")
         await asyncio.wait_for(r._embed_task, 2)
 
-    asyncio.run(scenario())
+    run_alone(scenario())
     assert batches == [["Somevastaava jokaiseen osastoon"], ["Kummi uusille"]]
