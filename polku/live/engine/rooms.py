@@ -5,8 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 
-from asgiref.sync import async_to_sync
-from channels.db import database_sync_to_async
+from asgiref.sync import async_to_sync, sync_to_async
 
 from polku.live import selectors, services
 from polku.live.engine import bridge as bridge_mod
@@ -75,8 +74,10 @@ async def room_forget(code: str, *, participant: Participant, anon_actors: list[
     if room is not None:
         await room.settle()
     token_hash = participant.token_hash
-    # in the caller's thread (the request's: its database connection, its transaction)
-    forgotten = await database_sync_to_async(services.participant_forget)(
+    # in the caller's thread (the request's: its database connection, its transaction) —
+    # sync_to_async, not database_sync_to_async: that closes the caller's connection around
+    # the call, which inside the caller's transaction leaves it unusable (PostgreSQL)
+    forgotten = await sync_to_async(services.participant_forget, thread_sensitive=True)(
         participant=participant, anon_actors=anon_actors
     )
     done = "not loaded"
