@@ -131,14 +131,14 @@ def solve(
         dist = maximin(instance)
     else:
 
-        def tell(level: int, fixed: int, total: int) -> None:
+        def tell(level: int, fixed: int, total: int, levels: int | None) -> None:
             if progress is not None:
                 progress(
                     {
                         "level": level,
                         "fixed": fixed,
                         "total": total,
-                        "estimated_levels": estimated_levels(level, fixed, total),
+                        "estimated_levels": levels or estimated_levels(level, fixed, total),
                     }
                 )
 

@@ -49,6 +49,15 @@ primal gets constraints ``pi_i >= p_i`` and the dual objective becomes
 people.  Each level fixes at least one person, so at most ``n`` levels are needed; the same
 LP is modified in place so HiGHS warm-starts every solve.
 
+**LEXIMIN from the relaxation** (the default, :mod:`.relaxed`): the LEXIMIN point of the LP
+relaxation of the panel polytope takes one small LP per level and bounds every level from
+above.  When panels can reach it, it is the answer: one column generation aimed at that point
+(:class:`_AimedColumnGeneration`, master in dual form), started from the panels peeling finds,
+stops when every level is within ``LEXIMIN_GAP`` of its bound; each level's certificate is
+then that bound against the smallest probability the distribution gives the level.  When
+panels cannot reach it (the relaxation promises more than real panels give), the level by level
+column generation above runs instead, with its own certificates.
+
 People who are in no valid panel at all are detected up front (a coverage phase that also
 supplies the initial panels), get probability 0, and are reported in
 :attr:`Distribution.unselectable`.
@@ -72,6 +81,7 @@ from ._highs import INF, CountModel, FloatArray, PanelModel, add_rows, new_highs
 from ._swap import SwapSearch
 from .aggregation import aggregate_types, expand_panel
 from .instance import Instance, Person
+from .relaxed import peel, relaxed_leximin
 
 logger = logging.getLogger(__name__)
 
@@ -113,11 +123,20 @@ SMOOTHING = float(os.environ.get("POLKU_LOTTERY_SMOOTHING", "0.5"))
 CONVERGENCE_TOL = 1e-9
 #: Relative MIP gap for pricing calls that only need a bound (never for the final certificate).
 SMOOTH_MIP_GAP = float(os.environ.get("POLKU_LOTTERY_SMOOTH_GAP", "1e-4"))
+#: Relative MIP gap of those calls when the level's bound is already known (the relaxation's).
+KNOWN_BOUND_MIP_GAP = float(os.environ.get("POLKU_LOTTERY_KNOWN_BOUND_GAP", "1e-2"))
 #: HiGHS simplex strategy for the master LP (4 = primal: new columns keep the basis feasible).
 SIMPLEX_STRATEGY = int(os.environ.get("POLKU_LOTTERY_SIMPLEX", "4"))
 #: Columns per round from multiplicative-weights covering (0: off), and its step size.
 MWU_COLUMNS = int(os.environ.get("POLKU_LOTTERY_MWU", "0"))
 MWU_ETA = float(os.environ.get("POLKU_LOTTERY_MWU_ETA", "0.5"))
+#: LEXIMIN starts from the LP relaxation's LEXIMIN point (:mod:`.relaxed`); 0: level by level.
+USE_RELAXATION = os.environ.get("POLKU_LOTTERY_RELAXATION", "1") == "1"
+#: Largest gap (probability) a level may be left from the relaxation's bound: the column
+#: generation aimed at the relaxation's point converges slowly in its last digits.
+LEXIMIN_GAP = float(os.environ.get("POLKU_LOTTERY_LEXIMIN_GAP", "1e-7"))
+#: Start the column generation aimed at that point from the panels peeling finds.
+USE_PEEL = os.environ.get("POLKU_LOTTERY_PEEL", "1") == "1"
 
 
 class InfeasibleInstanceError(ValueError):
@@ -409,6 +428,21 @@ class _ColumnGeneration:
             self.in_lp[self.lp_panels[c]] = False
         self.lp_panels = [j for c, j in enumerate(self.lp_panels) if c not in gone]
 
+    def aim_at(self, pi: FloatArray) -> None:
+        """Rebuild the LP so that its rows measure each type's probability *relative to*
+        ``pi``: row ``t`` becomes ``sum_P lambda_P x_t(P) / (s_t pi_t) - z >= 0`` (types with
+        ``pi_t = 0`` drop out).  Since the probabilities of any distribution add up to ``k``
+        like ``s . pi`` does, ``z <= 1``, and ``z = 1`` exactly when the distribution's
+        probabilities are ``pi``.  Every known panel is a column again."""
+        aimed = self.selectable & (pi > 0)
+        self.inv_sizes = np.where(aimed, 1.0 / (self.sizes * np.where(aimed, pi, 1.0)), 0.0)
+        self.selectable = aimed
+        self.swap.allowed = aimed.copy()
+        self.pending = list(range(len(self.panels)))
+        self.in_lp = [True] * len(self.panels)
+        self.lp_panels = []
+        self._build_lp()
+
     def fix(self, types: Sequence[int], value: float) -> None:
         """Fix ``types`` at probability ``value`` (constraint pi_t >= value in the primal)."""
         for t in types:
@@ -442,7 +476,15 @@ class _ColumnGeneration:
         return np.asarray(lam / s, dtype=np.float64)
 
     # -- column generation --------------------------------------------------------------------
-    def solve_level(self, level: int, max_iterations: int = 100_000) -> LevelReport:
+    def solve_level(
+        self,
+        level: int,
+        max_iterations: int = 100_000,
+        *,
+        bound: float | None = None,
+        stop_at: float | None = None,
+        on_round: Callable[[], None] | None = None,
+    ) -> LevelReport:
         """Run column generation to optimality for the current set of unfixed types.
 
         Pricing uses *Wentges smoothing*: the weights priced are ``alpha * center + (1 - alpha)
@@ -453,10 +495,19 @@ class _ColumnGeneration:
         pricing call yields a valid bound.  A smoothed pricing that finds no column improving the
         LP (*mispricing*) is repeated with less smoothing; with ``alpha = 0`` it is the plain
         certificate.  The level stops when the LP value reaches the best bound.
+
+        ``bound`` is a known upper bound on the level's value (the relaxation's, or 1 for the
+        decomposition of a target point): when the LP reaches it the level is solved at once,
+        without the certifying pricing call; ``stop_at`` (below ``bound``) stops it once the LP
+        value is there.  ``on_round`` is called after every LP solve.
         """
         t0 = time.perf_counter()
         its = 0
-        best_bound = INF
+        best_bound = INF if bound is None else bound
+        center_bound = INF  # the Lagrangian bound of ``center``
+        # with a known bound the smoothed MIP only finds columns and moves the centre: a
+        # coarser gap will do (the certifying call, if any, is still exact)
+        smooth_gap = SMOOTH_MIP_GAP if bound is None else KNOWN_BOUND_MIP_GAP
         self.best_candidate: np.ndarray | None = None
         center: FloatArray | None = None
         alpha = SMOOTHING
@@ -466,18 +517,25 @@ class _ColumnGeneration:
             self.iterations += 1
             y, yhat, obj = self._solve_lp()
             self.last_y = y
+            if on_round is not None:
+                on_round()
             sol_now = self.h.getSolution()
             cols_now = (np.array(sol_now.col_value), np.array(sol_now.col_dual))
             if its > max_iterations:
                 break
+            if bound is not None and obj >= bound - CONVERGENCE_TOL:
+                break  # the known bound is reached: optimal
+            if stop_at is not None and obj >= stop_at:
+                break  # close enough to the known bound
             w_out = y * self.inv_sizes
             if MWU_COLUMNS and its > 1 and not obj >= best_bound - CONVERGENCE_TOL:
                 self._mwu_columns(y, obj, MWU_COLUMNS)
             if center is None and its > 1:
                 # exact pricing once at the start of a level: first bound and centre
-                sol = self.model.solve(w_out, rel_gap=SMOOTH_MIP_GAP)
+                sol = self.model.solve(w_out, rel_gap=smooth_gap)
                 assert sol is not None
-                best_bound = min(best_bound, sol[2] - self._fixed_term(y))
+                center_bound = sol[2] - self._fixed_term(y)
+                best_bound = min(best_bound, center_bound)
                 center = y.copy()
             # Once the LP meets the bound, only the exact plain pricing is left: it certifies
             # that the LP dual ``y`` itself is optimal for the full problem, which is what
@@ -494,14 +552,15 @@ class _ColumnGeneration:
                         break
                 sol = self.model.solve(
                     w_sep,
-                    rel_gap=SMOOTH_MIP_GAP if a > 0 else None,
+                    rel_gap=smooth_gap if a > 0 else None,
                     hint=self.best_candidate if USE_HINT and not certify else None,
                 )
                 assert sol is not None
                 x, _, mip_bound = sol
-                bound = mip_bound - self._fixed_term(y_sep)
-                if bound < best_bound:
-                    best_bound = bound
+                lagrange = mip_bound - self._fixed_term(y_sep)
+                best_bound = min(best_bound, lagrange)
+                if lagrange < center_bound:
+                    center_bound = lagrange
                     center = y_sep.copy()
                 for extra in self.model.saved:  # the MIP's earlier incumbents
                     if float(w_out @ extra) > yhat + PRICING_EPS and self._add_panel(extra):
@@ -597,6 +656,11 @@ class _ColumnGeneration:
     def fixed_people(self, types: Sequence[int] | np.ndarray) -> int:
         return int(sum(int(self.sizes[int(t)]) for t in types))
 
+    def type_probabilities(self) -> FloatArray:
+        """Each type's selection probability in the LP's current distribution."""
+        lam = self.primal_lambda()
+        return np.asarray((lam @ self.counts[: len(self.panels)]) / self.sizes, dtype=np.float64)
+
     def distribution(self, method: str, levels: list[LevelReport], t0: float) -> Distribution:
         lam = self.primal_lambda()
         ids = [p.id for p in self.people]
@@ -634,6 +698,127 @@ class _ColumnGeneration:
             k=self.instance.k,
             extra={"types": self.t},
         )
+
+
+class _AimedColumnGeneration(_ColumnGeneration):
+    """Column generation aimed at a point ``pi`` (see :meth:`aim_at`) with the master LP in
+    *dual* form: a column per type weight ``y_t`` and ``yhat``, a row per panel
+    (``sum_t y_t x_t(P) / (s_t pi_t) <= yhat``), ``sum y = 1``, minimise ``yhat``.
+
+    New panels are new rows, so HiGHS's dual simplex warm-starts from a dual feasible basis;
+    on the 800-person bench pool its solves take about 3 s where the primal form's primal
+    simplex took 9 s.  Near the optimum the master is very degenerate and the dual simplex can
+    stall: after ``20 * types + 1000`` iterations the solve is finished by the interior point
+    method (with crossover, so the next solve has a basis again).  The panel probabilities
+    are the row duals.  Only one level is solved (no :meth:`fix`).
+    """
+
+    def _build_lp(self) -> None:
+        h = new_highs()
+        h.setOptionValue("primal_feasibility_tolerance", 1e-10)
+        h.setOptionValue("dual_feasibility_tolerance", 1e-10)
+        h.setOptionValue("simplex_strategy", 1)
+        self.iteration_limit = 20 * self.t + 1000
+        h.setOptionValue("simplex_iteration_limit", self.iteration_limit)
+        t = self.t
+        upper = np.where(self.selectable, INF, 0.0)
+        h.addCols(
+            t + 1,
+            np.concatenate([np.zeros(t), [1.0]]),
+            np.concatenate([np.zeros(t), [-INF]]),
+            np.concatenate([upper, [INF]]),
+            0,
+            np.zeros(t + 1, dtype=np.int32),
+            np.zeros(0, dtype=np.int32),
+            np.zeros(0),
+        )
+        idx = np.flatnonzero(self.selectable).astype(np.int32)
+        h.addRow(1.0, 1.0, len(idx), idx, np.ones(len(idx)))
+        self.h = h
+        self.fixed = ~self.selectable.copy()
+        self.fixed_value = np.zeros(self.t)
+        self.fixed_value_relaxed = np.zeros(self.t)
+        self.stalls = 0
+        self._sync_cols()
+
+    def _sync_cols(self) -> None:
+        if not self.pending:
+            return
+        starts: list[int] = []
+        idx: list[int] = []
+        val: list[float] = []
+        for j in self.pending:
+            starts.append(len(idx))
+            c = self.counts[j]
+            nz = np.flatnonzero(c)
+            idx.extend(nz.tolist())
+            val.extend((c[nz] * self.inv_sizes[nz]).tolist())
+            idx.append(self.t)
+            val.append(-1.0)
+        m = len(self.pending)
+        self.h.addRows(
+            m,
+            np.full(m, -INF),
+            np.zeros(m),
+            len(idx),
+            np.array(starts, dtype=np.int32),
+            np.array(idx, dtype=np.int32),
+            np.array(val, dtype=np.float64),
+        )
+        self.lp_panels.extend(self.pending)
+        self.pending = []
+
+    def _prune_cols(self, col_value: FloatArray, col_dual: FloatArray) -> None:
+        """Drop the slackest panel rows that carry no probability (see the base class)."""
+        limit = PRUNE_FACTOR * (self.t + 1)
+        if PRUNE_FACTOR <= 0 or len(self.lp_panels) <= limit:
+            return
+        sol = self.h.getSolution()
+        m = len(self.lp_panels)
+        lam = np.asarray(sol.row_dual)[1 : 1 + m]
+        activity = np.asarray(sol.row_value)[1 : 1 + m]
+        cand = np.flatnonzero((lam == 0.0) & (activity < -1e-9))
+        drop = cand[np.argsort(activity[cand])][: m - limit // 2]
+        if len(drop) == 0:
+            return
+        drop.sort()
+        self.h.deleteRows(len(drop), (drop + 1).astype(np.int32))
+        gone = set(drop.tolist())
+        for c in gone:
+            self.in_lp[self.lp_panels[c]] = False
+        self.lp_panels = [j for c, j in enumerate(self.lp_panels) if c not in gone]
+
+    def fix(self, types: Sequence[int], value: float) -> None:
+        raise NotImplementedError("the aimed column generation solves a single level")
+
+    def _solve_lp(self) -> tuple[FloatArray, float, float]:
+        self.lp_calls += 1
+        t0 = time.perf_counter()
+        self.h.run()
+        if self.h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            self.stalls += 1
+            self.h.setOptionValue("solver", "ipm")
+            self.h.setOptionValue("simplex_iteration_limit", 2**31 - 1)
+            self.h.run()
+            self.h.setOptionValue("solver", "simplex")
+            self.h.setOptionValue("simplex_iteration_limit", self.iteration_limit)
+        self.lp_seconds += time.perf_counter() - t0
+        status = self.h.getModelStatus()
+        if status != highspy.HighsModelStatus.kOptimal:
+            raise RuntimeError(f"master LP not optimal: {self.h.modelStatusToString(status)}")
+        cv = np.asarray(self.h.getSolution().col_value)
+        y = np.maximum(cv[: self.t], 0.0)
+        return y, float(cv[self.t]), float(self.h.getInfo().objective_function_value)
+
+    def primal_lambda(self) -> FloatArray:
+        lam = np.zeros(len(self.panels))
+        m = len(self.lp_panels)
+        lam[self.lp_panels] = np.abs(np.asarray(self.h.getSolution().row_dual)[1 : 1 + m])
+        lam[lam < 1e-13] = 0.0
+        s = lam.sum()
+        if s <= 0:
+            raise RuntimeError("master LP returned no distribution")
+        return np.asarray(lam / s, dtype=np.float64)
 
 
 def _sparsify(dist: dict[tuple[int, ...], float], n: int) -> dict[tuple[int, ...], float]:
@@ -708,7 +893,9 @@ def maximin(instance: Instance, *, seed: int | None = None, aggregate: bool = Tr
 def _maximin(instance: Instance, seed: int | None, aggregate: bool) -> Distribution:
     t0 = time.perf_counter()
     cg = _ColumnGeneration(instance, seed, aggregate=aggregate)
-    rep = cg.solve_level(1)
+    # the relaxation's maximin bounds the true one; where they meet, no certifying call is needed
+    bound = relaxed_leximin(cg.types, cg.selectable, max_levels=1).levels[0].value
+    rep = cg.solve_level(1, bound=bound + CONVERGENCE_TOL)
     y = cg.last_duals()
     fixed = cg.fixed_people(np.flatnonzero((y > DUAL_FIX_THRESHOLD) & ~cg.fixed))
     rep = LevelReport(
@@ -717,8 +904,9 @@ def _maximin(instance: Instance, seed: int | None, aggregate: bool) -> Distribut
     return cg.distribution("maximin", [rep], t0)
 
 
-#: ``progress(level, people fixed so far, eligible people)``, called after every level.
-ProgressCallback = Callable[[int, int, int], None]
+#: ``progress(level, people fixed so far, eligible people, levels in all if known)``, called
+#: after every level.
+ProgressCallback = Callable[[int, int, int, int | None], None]
 
 
 def leximin(
@@ -742,7 +930,86 @@ def _leximin(
     instance: Instance, seed: int | None, aggregate: bool, progress: ProgressCallback | None
 ) -> Distribution:
     t0 = time.perf_counter()
+    if USE_RELAXATION:
+        try:
+            found = _leximin_from_relaxation(
+                _AimedColumnGeneration(instance, seed, aggregate=aggregate), progress, t0
+            )
+        except RuntimeError:  # the master LP failed numerically: the exact route below
+            logger.exception("LEXIMIN from the relaxation failed")
+            found = None
+        if found is not None:
+            return found
+        logger.info("relaxation's LEXIMIN point is not reached: solving level by level")
     cg = _ColumnGeneration(instance, seed, aggregate=aggregate)
+    return _leximin_by_levels(cg, progress, t0)
+
+
+def _leximin_from_relaxation(
+    cg: _ColumnGeneration, progress: ProgressCallback | None, t0: float
+) -> Distribution | None:
+    """LEXIMIN as the relaxation's LEXIMIN point, if panels can reach it (see
+    :mod:`.relaxed`); ``None`` if they cannot.
+
+    The relaxation's levels are upper bounds; the panels are found by one column generation
+    aimed at the point (``aim_at``), started from the panels :func:`.relaxed.peel` finds.  Each
+    level's certificate is then ``value`` = the smallest probability the distribution gives that
+    level's people, against ``dual_bound`` = the relaxation's optimum for the level."""
+    relaxed = relaxed_leximin(cg.types, cg.selectable)
+    n_levels = len(relaxed.levels)
+    unselectable = cg.fixed_people(np.flatnonzero(~cg.selectable))
+    told = 0
+
+    def tell() -> None:
+        """Report the levels the current distribution already reaches: level ``l`` is done
+        when everyone in levels ``1..l`` has at least that level's probability."""
+        nonlocal told
+        if progress is None:
+            return
+        got = cg.type_probabilities()
+        settled = unselectable + sum(cg.fixed_people(lv.types) for lv in relaxed.levels[:told])
+        for lv in relaxed.levels[told:]:
+            if float(np.min(got[list(lv.types)])) < lv.value - 1e-9:
+                break
+            told += 1
+            settled += cg.fixed_people(lv.types)
+            progress(told, settled, cg.n, n_levels)
+
+    if USE_PEEL:
+        peeled = peel(cg.types, relaxed.pi, cg.swap, start=cg.counts[0].astype(np.int64))
+        for x in peeled.panels:
+            cg._add_panel(x)
+    cg.aim_at(relaxed.pi)
+    # z = 1 - e gives everybody at least (1 - e) times their relaxed probability: a level
+    # gap of at most e * max(pi); stop once that is within LEXIMIN_GAP
+    tolerance = LEXIMIN_GAP / max(float(np.max(relaxed.pi)), 1e-12)
+    rep = cg.solve_level(1, bound=1.0, stop_at=1.0 - tolerance, on_round=tell)
+    if rep.value < 1.0 - tolerance:
+        return None
+    got = cg.type_probabilities()
+    levels: list[LevelReport] = []
+    for i, lv in enumerate(relaxed.levels, start=1):
+        value = float(np.min(got[list(lv.types)]))
+        gap = max(0.0, lv.value - value)
+        levels.append(
+            LevelReport(
+                i,
+                value,
+                value + gap,
+                gap,
+                rep.iterations if i == 1 else 0,
+                cg.fixed_people(lv.types),
+                rep.seconds if i == 1 else 0.0,
+            )
+        )
+    if max(lv.gap for lv in levels) > LEXIMIN_GAP:
+        return None
+    return cg.distribution("leximin", levels, t0)
+
+
+def _leximin_by_levels(
+    cg: _ColumnGeneration, progress: ProgressCallback | None, t0: float
+) -> Distribution:
     levels: list[LevelReport] = []
     level = 0
     while not cg.fixed.all():
@@ -767,7 +1034,9 @@ def _leximin(
             )
         )
         if progress is not None:
-            progress(level, cg.fixed_people(np.flatnonzero(cg.fixed)) + levels[-1].fixed, cg.n)
+            progress(
+                level, cg.fixed_people(np.flatnonzero(cg.fixed)) + levels[-1].fixed, cg.n, None
+            )
         if remaining == 0:
             break
         cg.fix([int(i) for i in to_fix], value)
