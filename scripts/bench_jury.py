@@ -9,9 +9,9 @@ seconds, since other people may share the machine), panels in the support, the m
 probability, the smallest probability of the *published* lottery (the slots actually committed
 and drawn, :func:`~polku.juries.lottery.rounding.round_to_promise`) and its number of slots,
 the equal share k/n, the Gini coefficient of the probabilities, the number of leximin levels,
-the largest gap to the dual bound (the optimality certificate), and the *baseline*: the same
-solver with numpy's BLAS threads left unlimited, as before the BLAS limit (MAXIMIN always,
-LEXIMIN with ``--baseline``).  Each solve runs in a child process with a time limit (``--limit`` seconds for
+the largest gap to the dual bound (the optimality certificate), and the *baselines*: MAXIMIN
+with numpy's BLAS threads left unlimited, as before the BLAS limit (always), and LEXIMIN level
+by level without the relaxation (``POLKU_LOTTERY_RELAXATION=0``, with ``--baseline``).  Each solve runs in a child process with a time limit (``--limit`` seconds for
 LEXIMIN, ``--maximin-limit`` for MAXIMIN); a solve that hits it is printed as ``timeout``
 (``failed`` if the child died).  ``--pool N`` runs only the instance with that pool size.
 The load average (``os.getloadavg``) is printed before and after.  Solver threads are limited
@@ -34,6 +34,7 @@ from polku.juries.lottery.aggregation import aggregate_types
 from polku.juries.lottery.fairness import gini
 from polku.juries.lottery.generator import generate_instance
 from polku.juries.lottery.rounding import round_to_promise
+from polku.juries.lottery import solver
 from polku.juries.lottery.solver import leximin, maximin
 
 SIZES = [(50, 12, 4), (150, 20, 5), (300, 30, 6), (600, 40, 6), (800, 40, 8)]
@@ -41,7 +42,10 @@ QUICK = SIZES[:2]
 
 
 def _solve(method: str, spec: tuple[int, int, int], seed: int, out: Any) -> None:
-    if method.endswith("-baseline"):
+    if method == "leximin-baseline":
+        solver.USE_RELAXATION = False  # level by level, as before the relaxation
+        method = "leximin"
+    elif method.endswith("-baseline"):
         os.environ["POLKU_LOTTERY_BLAS_THREADS"] = "0"  # the solver before the BLAS limit
         method = method.removesuffix("-baseline")
     inst = generate_instance(*spec, seed=seed).instance
@@ -119,7 +123,8 @@ def main() -> int:
     parser.add_argument(
         "--baseline",
         action="store_true",
-        help="also run LEXIMIN as before the BLAS limit (MAXIMIN's baseline always runs)",
+        help="also run LEXIMIN level by level, as before the relaxation (MAXIMIN's baseline, "
+        "BLAS threads unlimited, always runs)",
     )
     args = parser.parse_args()
     print(f"# {time.strftime('%Y-%m-%d %H:%M:%S')}  {load()}")
@@ -172,8 +177,8 @@ def main() -> int:
     print("# the leximin distribution (maximin when leximin is skipped or timed out); published:")
     print("# smallest probability in the lottery of equally likely slots that is committed and")
     print("# drawn (round_to_promise), slots: its size; gap: largest gap to the dual bound;")
-    print("# base: the same solver with numpy's BLAS threads unlimited (before the fix; LEXIMIN")
-    print("# only with --baseline)")
+    print("# base maximin: the same solver with numpy's BLAS threads unlimited (before that fix);")
+    print("# base leximin (only with --baseline): level by level, without the relaxation")
     return 0
 
 
