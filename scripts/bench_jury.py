@@ -30,11 +30,11 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from polku.juries.lottery import solver
 from polku.juries.lottery.aggregation import aggregate_types
 from polku.juries.lottery.fairness import gini
 from polku.juries.lottery.generator import generate_instance
 from polku.juries.lottery.rounding import round_to_promise
-from polku.juries.lottery import solver
 from polku.juries.lottery.solver import leximin, maximin
 
 SIZES = [(50, 12, 4), (150, 20, 5), (300, 30, 6), (600, 40, 6), (800, 40, 8)]
