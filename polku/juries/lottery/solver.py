@@ -75,6 +75,7 @@ from dataclasses import dataclass, field
 
 import highspy
 import numpy as np
+import numpy.typing as npt
 from threadpoolctl import threadpool_limits
 
 from ._highs import INF, CountModel, FloatArray, PanelModel, add_rows, new_highs
@@ -375,14 +376,15 @@ class _ColumnGeneration:
                 rows.append((0.0, INF, [], []))
         add_rows(h, rows)
         self.h = h
-        self.fixed = ~self.selectable.copy()
-        self.fixed_value = np.zeros(self.t)
-        self.fixed_value_relaxed = np.zeros(self.t)
+        self._reset_fixed()
         self._sync_cols()
 
-    def _sync_cols(self) -> None:
-        if not self.pending:
-            return
+    def _pending_entries(
+        self, extra_index: int, extra_value: float, shift: int
+    ) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.int32], FloatArray]:
+        """``(starts, indices, values)`` of the pending panels as sparse LP vectors: first
+        ``extra_value`` at ``extra_index`` (the sum row or ``yhat``), then
+        ``x_t(P) * inv_sizes_t`` at ``t + shift`` for every type in the panel."""
         starts: list[int] = []
         idx: list[int] = []
         val: list[float] = []
@@ -390,21 +392,27 @@ class _ColumnGeneration:
             starts.append(len(idx))
             c = self.counts[j]
             nz = np.flatnonzero(c)
-            idx.append(0)
-            val.append(1.0)
-            idx.extend((nz + 1).tolist())
+            idx.append(extra_index)
+            val.append(extra_value)
+            idx.extend((nz + shift).tolist())
             val.extend((c[nz] * self.inv_sizes[nz]).tolist())
-        m = len(self.pending)
-        self.h.addCols(
-            m,
-            np.zeros(m),
-            np.zeros(m),
-            np.full(m, INF),
-            len(idx),
+        return (
             np.array(starts, dtype=np.int32),
             np.array(idx, dtype=np.int32),
             np.array(val, dtype=np.float64),
         )
+
+    def _reset_fixed(self) -> None:
+        self.fixed = ~self.selectable.copy()
+        self.fixed_value = np.zeros(self.t)
+        self.fixed_value_relaxed = np.zeros(self.t)
+
+    def _sync_cols(self) -> None:
+        if not self.pending:
+            return
+        starts, idx, val = self._pending_entries(0, 1.0, 1)
+        m = len(self.pending)
+        self.h.addCols(m, np.zeros(m), np.zeros(m), np.full(m, INF), len(idx), starts, idx, val)
         self.lp_panels.extend(self.pending)
         self.pending = []
 
@@ -735,36 +743,16 @@ class _AimedColumnGeneration(_ColumnGeneration):
         idx = np.flatnonzero(self.selectable).astype(np.int32)
         h.addRow(1.0, 1.0, len(idx), idx, np.ones(len(idx)))
         self.h = h
-        self.fixed = ~self.selectable.copy()
-        self.fixed_value = np.zeros(self.t)
-        self.fixed_value_relaxed = np.zeros(self.t)
+        self._reset_fixed()
         self.stalls = 0
         self._sync_cols()
 
     def _sync_cols(self) -> None:
         if not self.pending:
             return
-        starts: list[int] = []
-        idx: list[int] = []
-        val: list[float] = []
-        for j in self.pending:
-            starts.append(len(idx))
-            c = self.counts[j]
-            nz = np.flatnonzero(c)
-            idx.extend(nz.tolist())
-            val.extend((c[nz] * self.inv_sizes[nz]).tolist())
-            idx.append(self.t)
-            val.append(-1.0)
+        starts, idx, val = self._pending_entries(self.t, -1.0, 0)
         m = len(self.pending)
-        self.h.addRows(
-            m,
-            np.full(m, -INF),
-            np.zeros(m),
-            len(idx),
-            np.array(starts, dtype=np.int32),
-            np.array(idx, dtype=np.int32),
-            np.array(val, dtype=np.float64),
-        )
+        self.h.addRows(m, np.full(m, -INF), np.zeros(m), len(idx), starts, idx, val)
         self.lp_panels.extend(self.pending)
         self.pending = []
 
